@@ -1,0 +1,40 @@
+// JSON <-> typed events. The only place that knows the wire format's field names.
+#pragma once
+
+#include "messages/events.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace chat {
+
+struct decode_limits {
+  std::size_t max_message_chars = 2000;
+  std::size_t max_history = 200;
+};
+
+using decoded = std::variant<client_event, protocol_error>;
+
+// Decodes one text frame. Never throws; a bad frame yields a protocol_error.
+decoded decode(std::string_view text, const decode_limits& limits);
+
+// Server -> client events, each a complete envelope ready for the wire.
+std::string encode_welcome(std::string_view user, std::string_view room,
+                           std::string_view node, std::string_view sent);
+std::string encode_new_message(const chat_message& m);
+std::string encode_room_changed(std::string_view room,
+                                const std::vector<std::string>& users);
+std::string encode_user_joined(std::string_view room, std::string_view user);
+std::string encode_user_left(std::string_view room, std::string_view user);
+std::string encode_presence(std::string_view room, const std::vector<std::string>& users);
+std::string encode_direct(std::string_view from, std::string_view to,
+                          std::string_view message, std::string_view sent);
+std::string encode_history(std::string_view room,
+                           const std::vector<chat_message>& messages);
+std::string encode_ack(std::string_view ref, std::uint64_t id, std::string_view room);
+std::string encode_error(const protocol_error& e);
+
+} // namespace chat

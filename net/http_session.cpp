@@ -1,0 +1,154 @@
+#include "net/http_session.hpp"
+
+#include "net/ws_session.hpp"
+
+#include <boost/url/parse.hpp>
+#include <fstream>
+#include <sstream>
+
+namespace chat::net {
+
+namespace {
+
+const char* content_type_of(const std::string& path) {
+  auto ext = path.substr(path.find_last_of('.') + 1);
+  if (ext == "html")
+    return "text/html; charset=utf-8";
+  if (ext == "js")
+    return "text/javascript; charset=utf-8";
+  if (ext == "css")
+    return "text/css; charset=utf-8";
+  if (ext == "svg")
+    return "image/svg+xml";
+  if (ext == "png")
+    return "image/png";
+  if (ext == "ico")
+    return "image/x-icon";
+  if (ext == "json")
+    return "application/json";
+  return "application/octet-stream";
+}
+
+// Only plain names below web/: no "..", no hidden files.
+bool safe_path(const std::string& path) {
+  return path.size() > 1 && path[0] == '/' && path.find("..") == std::string::npos &&
+         path.find("/.") == std::string::npos && path.find('\\') == std::string::npos;
+}
+
+} // namespace
+
+http_session::http_session(tcp::socket&& socket, const net_limits& limits,
+                           const handlers& h, std::shared_ptr<session_count> count)
+    : stream_(std::move(socket)), limits_(limits), handlers_(h),
+      count_(std::move(count)) {}
+
+void http_session::run() {
+  do_read();
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->header_limit(8 * 1024);
+  parser_->body_limit(64 * 1024);
+  stream_.expires_after(std::chrono::seconds(30));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (ec)
+    return;
+  auto& req = parser_->get();
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) {
+    respond(400, "text/plain; charset=utf-8", "bad request target\n");
+    return;
+  }
+  std::string path = url->path();
+  if (websocket::is_upgrade(req)) {
+    if (path == "/ws")
+      upgrade();
+    else
+      respond(404, "text/plain; charset=utf-8", "WebSocket endpoint is /ws\n");
+    return;
+  }
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    respond(405, "text/plain; charset=utf-8", "method not allowed\n");
+    return;
+  }
+  if (path == "/")
+    path = "/index.html";
+  if (serve_file(path))
+    return;
+  auto self = shared_from_this();
+  auto executor = stream_.get_executor();
+  bool known =
+      handlers_.on_request &&
+      handlers_.on_request(
+          path, [self, executor](unsigned status, std::string type, std::string body) {
+            asio::post(executor, [self, status, type = std::move(type),
+                                  body = std::move(body)]() mutable {
+              self->respond(status, std::move(type), std::move(body));
+            });
+          });
+  if (!known)
+    respond(404, "text/plain; charset=utf-8", "not found\n");
+}
+
+void http_session::upgrade() {
+  auto& req = parser_->get();
+  std::string name;
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (auto it = url->params().find("name"); it != url->params().end())
+    name = (*it).value;
+  auto ws = std::make_shared<ws_session>(std::move(stream_), parser_->release(), limits_,
+                                         count_);
+  ws->set_owner(handlers_.on_upgrade(ws, std::move(name)));
+}
+
+bool http_session::serve_file(const std::string& path) {
+  if (limits_.web_root.empty() || !safe_path(path))
+    return false;
+  std::ifstream in(limits_.web_root + path, std::ios::binary);
+  if (!in)
+    return false;
+  std::ostringstream body;
+  body << in.rdbuf();
+  // The page changes with each release: revalidate the HTML, cache the assets briefly.
+  auto cache = path == "/index.html" ? "no-cache" : "public, max-age=300";
+  respond(200, content_type_of(path), body.str(), cache);
+  return true;
+}
+
+void http_session::respond(unsigned status, std::string content_type, std::string body,
+                           std::string cache_control) {
+  auto& req = parser_->get();
+  auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(status), req.version());
+  res->set(http::field::server, "actor-chat");
+  res->set(http::field::content_type, content_type);
+  res->set(http::field::cache_control, cache_control);
+  if (status == 405)
+    res->set(http::field::allow, "GET, HEAD");
+  res->keep_alive(req.keep_alive());
+  res->body() = std::move(body);
+  res->prepare_payload();
+  if (req.method() == http::verb::head)
+    res->body().clear();
+  http::async_write(stream_, *res,
+                    [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      if (ec)
+                        return;
+                      if (!res->keep_alive()) {
+                        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+                        return;
+                      }
+                      self->do_read();
+                    });
+}
+
+} // namespace chat::net

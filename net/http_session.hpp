@@ -1,0 +1,35 @@
+// One plain HTTP connection: reads requests, serves web/ and the app's endpoints, and
+// hands a /ws upgrade over to a ws_session.
+#pragma once
+
+#include "net/beast.hpp"
+#include "net/server.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace chat::net {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, const net_limits& limits, const handlers& h,
+               std::shared_ptr<session_count> count);
+  void run();
+
+private:
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t);
+  void upgrade();
+  void respond(unsigned status, std::string content_type, std::string body,
+               std::string cache_control = "no-store");
+  bool serve_file(const std::string& path);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const net_limits& limits_;
+  const handlers& handlers_;
+  std::shared_ptr<session_count> count_;
+};
+
+} // namespace chat::net

@@ -1,0 +1,50 @@
+#include "net/listener.hpp"
+
+#include "net/http_session.hpp"
+
+namespace chat::net {
+
+listener::listener(asio::io_context& ioc, const net_limits& limits, const handlers& h,
+                   std::shared_ptr<session_count> count)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), limits_(limits), handlers_(h),
+      count_(std::move(count)) {}
+
+beast::error_code listener::open(const tcp::endpoint& at) {
+  beast::error_code ec;
+  acceptor_.open(at.protocol(), ec);
+  if (!ec)
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor_.bind(at, ec);
+  if (!ec)
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  return ec;
+}
+
+void listener::stop() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+}
+
+void listener::do_accept() {
+  // Each connection gets its own strand: with several io threads its handlers never
+  // overlap.
+  acceptor_.async_accept(
+      asio::make_strand(ioc_),
+      beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+    return;
+  if (!ec) {
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<http_session>(std::move(socket), limits_, handlers_, count_)->run();
+  }
+  // EMFILE and friends: keep accepting; the next attempt may succeed once sockets close.
+  do_accept();
+}
+
+} // namespace chat::net

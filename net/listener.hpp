@@ -1,0 +1,32 @@
+// Accepts TCP connections and starts an http_session on its own strand for each.
+#pragma once
+
+#include "net/beast.hpp"
+#include "net/server.hpp"
+
+#include <memory>
+
+namespace chat::net {
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(asio::io_context& ioc, const net_limits& limits, const handlers& h,
+           std::shared_ptr<session_count> count);
+
+  beast::error_code open(const tcp::endpoint& at);
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  void run() { do_accept(); }
+  void stop();
+
+private:
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  const net_limits& limits_;
+  const handlers& handlers_;
+  std::shared_ptr<session_count> count_;
+};
+
+} // namespace chat::net

@@ -1,0 +1,67 @@
+#include "net/server.hpp"
+
+#include "net/listener.hpp"
+
+#include <thread>
+#include <vector>
+
+namespace chat::net {
+
+struct server::impl {
+  net_limits limits;
+  handlers h;
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  std::shared_ptr<session_count> count = std::make_shared<session_count>();
+  std::shared_ptr<listener> acceptor;
+  std::vector<std::thread> threads;
+};
+
+server::server(net_limits limits, handlers h) : impl_(std::make_unique<impl>()) {
+  impl_->limits = std::move(limits);
+  impl_->h = std::move(h);
+}
+
+server::~server() {
+  if (!impl_->threads.empty())
+    stop(std::chrono::milliseconds(0));
+}
+
+std::string server::listen(const std::string& host, unsigned short port) {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec)
+    return "chat.host: \"" + host + "\" is not an IP address";
+  impl_->acceptor =
+      std::make_shared<listener>(impl_->ioc, impl_->limits, impl_->h, impl_->count);
+  if (auto err = impl_->acceptor->open(tcp::endpoint{addr, port}))
+    return "cannot listen on " + host + ":" + std::to_string(port) + ": " + err.message();
+  return {};
+}
+
+unsigned short server::port() const {
+  return impl_->acceptor->local_endpoint().port();
+}
+
+void server::run(unsigned threads) {
+  impl_->acceptor->run();
+  for (unsigned i = 0; i < threads; ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void server::stop_accepting() {
+  if (impl_->acceptor)
+    impl_->acceptor->stop();
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+  stop_accepting();
+  impl_->work.reset();
+  impl_->count->wait_empty(grace);
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+}
+
+} // namespace chat::net

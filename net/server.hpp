@@ -1,0 +1,60 @@
+// The network side as the rest of the program sees it: no Beast in this header.
+// One io_context on `io_threads` threads, an acceptor, HTTP and WebSocket sessions.
+#pragma once
+
+#include "actors/client_link.hpp"
+
+#include <caf/actor.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace chat::net {
+
+struct net_limits {
+  std::size_t max_frame_bytes = 4096;
+  std::size_t max_outbound_bytes = 1 << 20;
+  std::string web_root = "web";
+  std::chrono::milliseconds close_timeout{1500}; // a close handshake gives up after this
+};
+
+// Answers an HTTP request: status, content type, body.
+using responder =
+    std::function<void(unsigned status, std::string content_type, std::string body)>;
+
+struct handlers {
+  // A WebSocket upgrade on /ws: returns the actor that will own the connection. The actor
+  // later calls link->accept() or link->reject(). `name` is the ?name= query parameter.
+  std::function<caf::actor(std::shared_ptr<client_link> link, std::string name)>
+      on_upgrade;
+  // Any other GET/HEAD not served from web_root. Returns false when the path is unknown.
+  std::function<bool(const std::string& path, responder respond)> on_request;
+};
+
+class server {
+public:
+  server(net_limits limits, handlers h);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds host:port (port 0: any free port). Returns an error message, empty on success.
+  std::string listen(const std::string& host, unsigned short port);
+  unsigned short port() const;
+
+  void run(unsigned threads);
+
+  // Closes the acceptor; open sessions go on.
+  void stop_accepting();
+
+  // Stops accepting; waits up to `grace` for open sessions to finish their close
+  // handshakes, then stops the io_context and joins its threads.
+  void stop(std::chrono::milliseconds grace);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace chat::net

@@ -1,0 +1,194 @@
+#include "net/ws_session.hpp"
+
+#include "messages/atoms.hpp"
+
+#include <caf/send.hpp>
+
+namespace chat::net {
+
+ws_session::ws_session(beast::tcp_stream&& stream, http::request<http::string_body> req,
+                       const net_limits& limits, std::shared_ptr<session_count> count)
+    : ws_(std::move(stream)), req_(std::move(req)), limits_(limits),
+      count_(std::move(count)), close_deadline_(ws_.get_executor()) {
+  count_->add();
+}
+
+ws_session::~ws_session() {
+  count_->remove();
+}
+
+void ws_session::accept() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->closing_)
+      return;
+    auto& ws = self->ws_;
+    beast::get_lowest_layer(ws).expires_never();
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = std::chrono::seconds(5);
+    ws.set_option(timeouts); // liveness is the manager's job: no idle timeout here
+    ws.read_message_max(self->limits_.max_frame_bytes);
+    ws.auto_fragment(false);
+    ws.control_callback(
+        [raw = self.get()](websocket::frame_type kind, beast::string_view) {
+          if (kind == websocket::frame_type::pong)
+            caf::anon_send(raw->owner_, pong_atom::value);
+        });
+    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(http::field::server, "actor-chat");
+    }));
+    ws.async_accept(self->req_, beast::bind_front_handler(&ws_session::on_accept, self));
+  });
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  if (ec) {
+    finish();
+    return;
+  }
+  req_ = {}; // the request is no longer needed
+  caf::anon_send(owner_, upgraded_atom::value);
+  do_read();
+}
+
+void ws_session::reject(unsigned http_status, std::string why) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), http_status, why] {
+    if (self->closing_)
+      return;
+    self->closing_ = true;
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(http_status), self->req_.version());
+    res->set(http::field::content_type, "text/plain; charset=utf-8");
+    res->set(http::field::retry_after, "5");
+    res->keep_alive(false);
+    res->body() = why + "\n";
+    res->prepare_payload();
+    self->refusal_ = res;
+    auto& stream = beast::get_lowest_layer(self->ws_);
+    stream.expires_after(std::chrono::seconds(5));
+    http::async_write(stream, *res, [self](beast::error_code, std::size_t) {
+      self->cut();
+      self->finish();
+    });
+  });
+}
+
+void ws_session::do_read() {
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+  // Any read error ends the session: a close from either side, a cut socket, a frame
+  // over read_message_max (Beast answers that one with close code 1009 itself).
+  if (ec) {
+    finish();
+    return;
+  }
+  if (ws_.got_text())
+    caf::anon_send(owner_, text_atom::value, beast::buffers_to_string(buffer_.data()));
+  else
+    caf::anon_send(owner_, binary_atom::value);
+  buffer_.consume(buffer_.size());
+  do_read();
+}
+
+void ws_session::send(frame text) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), text = std::move(text)]() mutable {
+               if (self->closing_)
+                 return;
+               self->queued_bytes_ += text->size();
+               if (self->queued_bytes_ > self->limits_.max_outbound_bytes) {
+                 // A slow consumer: it gets nothing more, only the close.
+                 self->start_close(1013, "slow consumer: outbound queue full");
+                 return;
+               }
+               self->queue_.push_back(std::move(text));
+               if (!self->writing_)
+                 self->do_write();
+             });
+}
+
+void ws_session::do_write() {
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(asio::buffer(*queue_.front()),
+                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    queue_.clear();
+    return; // the pending read sees the same failure and ends the session
+  }
+  queued_bytes_ -= queue_.front()->size();
+  queue_.pop_front();
+  if (!queue_.empty() && !closing_)
+    do_write();
+}
+
+void ws_session::ping() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->closing_ || self->pinging_ || !self->ws_.is_open())
+      return;
+    self->pinging_ = true;
+    self->ws_.async_ping({}, [self](beast::error_code) { self->pinging_ = false; });
+  });
+}
+
+void ws_session::close(std::uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), code, reason = std::move(reason)] {
+               self->start_close(code, reason);
+             });
+}
+
+void ws_session::start_close(std::uint16_t code, std::string reason) {
+  if (closing_)
+    return;
+  closing_ = true;
+  if (!ws_.is_open()) { // not upgraded yet, or already gone
+    cut();
+    return;
+  }
+  // Frames not yet started are dropped; Beast sends the close after the frame in flight.
+  if (writing_)
+    queue_.erase(std::next(queue_.begin()), queue_.end());
+  else
+    queue_.clear();
+  ws_.async_close(
+      websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+      [self = shared_from_this()](beast::error_code) {});
+  // A peer that does not read would keep the close frame from leaving: cut it then.
+  close_deadline_.expires_after(limits_.close_timeout);
+  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->cut();
+  });
+}
+
+void ws_session::drop() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    self->cut();
+  });
+}
+
+void ws_session::cut() {
+  beast::error_code ignored;
+  auto& sock = beast::get_lowest_layer(ws_).socket();
+  sock.shutdown(tcp::socket::shutdown_both, ignored);
+  sock.close(ignored);
+}
+
+void ws_session::finish() {
+  if (finished_)
+    return;
+  finished_ = true;
+  close_deadline_.cancel();
+  caf::anon_send(owner_, closed_atom::value);
+  owner_ = nullptr; // breaks the session <-> actor reference cycle
+}
+
+} // namespace chat::net

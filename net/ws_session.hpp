@@ -1,0 +1,56 @@
+// One upgraded (or upgrading) WebSocket: reads frames and hands them to its actor,
+// writes the actor's frames through a bounded queue. It never looks inside a frame.
+#pragma once
+
+#include "actors/client_link.hpp"
+#include "net/beast.hpp"
+#include "net/server.hpp"
+
+#include <caf/actor.hpp>
+#include <deque>
+#include <memory>
+
+namespace chat::net {
+
+class ws_session : public client_link, public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(beast::tcp_stream&& stream, http::request<http::string_body> req,
+             const net_limits& limits, std::shared_ptr<session_count> count);
+  ~ws_session() override;
+
+  void set_owner(caf::actor owner) { owner_ = std::move(owner); }
+
+  void accept() override;
+  void reject(unsigned http_status, std::string why) override;
+  void send(frame text) override;
+  void ping() override;
+  void close(std::uint16_t code, std::string reason) override;
+  void drop() override;
+
+private:
+  void on_accept(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void start_close(std::uint16_t code, std::string reason);
+  void cut();
+  void finish();
+
+  websocket::stream<beast::tcp_stream> ws_;
+  http::request<http::string_body> req_;
+  const net_limits& limits_;
+  std::shared_ptr<session_count> count_;
+  caf::actor owner_;
+  beast::flat_buffer buffer_;
+  std::deque<frame> queue_; // front() is being written while writing_
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool pinging_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  asio::steady_timer close_deadline_;
+  std::shared_ptr<http::response<http::string_body>> refusal_;
+};
+
+} // namespace chat::net
