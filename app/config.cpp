@@ -101,25 +101,30 @@ std::string chat_config::help_text() const {
   return custom_options_.help_text(false);
 }
 
+// CAF drops a value of the wrong type without a word, so the file is read a second time
+// untyped; the merged content then catches ranges set on the command line.
 std::string chat_config::validate() const {
   if (!std::ifstream{config_file_path})
     return "cannot read config file \"" + config_file_path + "\"";
-  auto section = content.find("chat");
-  if (section == content.end())
-    return {};
-  if (!caf::holds_alternative<caf::settings>(section->second))
-    return "chat must be a section";
-  for (const auto& [key, value] : caf::get<caf::settings>(section->second)) {
-    auto r = rules().find(key);
-    if (r == rules().end())
-      return "unknown setting chat." + key + " (see docs/configuration.md)";
-    if (auto err = check(key, r->second, value); !err.empty())
-      return err;
+  auto raw = parse_config_file(config_file_path.c_str());
+  if (!raw)
+    return "cannot parse config file \"" + config_file_path +
+           "\": " + render(raw.error());
+  const caf::settings* dicts[] = {&*raw, &content};
+  for (const auto* dict : dicts) {
+    auto section = dict->find("chat");
+    if (section == dict->end())
+      continue;
+    if (!caf::holds_alternative<caf::settings>(section->second))
+      return "chat must be a section";
+    for (const auto& [key, value] : caf::get<caf::settings>(section->second)) {
+      auto r = rules().find(key);
+      if (r == rules().end())
+        return "unknown setting chat." + key + " (see docs/configuration.md)";
+      if (auto err = check(key, r->second, value); !err.empty())
+        return err;
+    }
   }
-  if (pong_timeout <= caf::timespan{0} || ping_interval <= caf::timespan{0})
-    return "chat.ping-interval and chat.pong-timeout must be positive";
-  if (rate_burst < 1)
-    return "chat.rate-burst must be at least 1";
   return {};
 }
 

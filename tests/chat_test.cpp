@@ -1,0 +1,174 @@
+// The chat itself, against a real chatd on an ephemeral loopback port.
+#define BOOST_TEST_MODULE chat
+#include "tests/support/server_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <regex>
+
+using namespace chat::test;
+namespace json = boost::json;
+
+namespace {
+
+struct server_fixture {
+  server_process server;
+  ws_client join(const std::string& name) {
+    ws_client c{server.port(), "/ws?name=" + name};
+    auto w = c.expect("welcome");
+    BOOST_TEST(w.at("payload").at("user").as_string() == name);
+    return c;
+  }
+};
+
+std::string say(const std::string& message, const std::string& from) {
+  return json::serialize(json::object{
+      {"type", "send_message"}, {"payload", {{"message", message}, {"from", from}}}});
+}
+
+std::string text_of(const json::object& ev) {
+  return std::string(ev.at("payload").at("message").as_string());
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(chat, server_fixture)
+
+BOOST_AUTO_TEST_CASE(welcome_names_user_room_and_node) {
+  ws_client c{server.port(), "/ws"};
+  auto w = c.expect("welcome").at("payload").as_object();
+  BOOST_TEST(std::regex_match(std::string(w.at("user").as_string()),
+                              std::regex{"guest-[0-9a-z]{4,}"}));
+  BOOST_TEST(w.at("room").as_string() == "general");
+  BOOST_TEST(w.at("node").as_string() == "127.0.0.1:" + std::to_string(server.port()));
+}
+
+BOOST_AUTO_TEST_CASE(seed_message_gets_seed_fields_back) {
+  auto c = join("percy");
+  c.send(R"({"type":"send_message","payload":{"message":"sdfsdf","from":"percy"}})");
+  auto p = c.expect("new_message").at("payload").as_object();
+  BOOST_TEST(p.at("message").as_string() == "sdfsdf");
+  BOOST_TEST(p.at("from").as_string() == "percy");
+  BOOST_TEST(std::regex_match(std::string(p.at("sent").as_string()),
+                              std::regex{R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)"}));
+  BOOST_TEST(p.at("room").as_string() == "general");
+  BOOST_TEST(p.at("id").to_number<int>() >= 1);
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_reaches_every_client_including_the_sender) {
+  auto a = join("alice");
+  auto b = join("bob");
+  auto c = join("carol");
+  b.send(say("hello all", "bob"));
+  for (auto* x : {&a, &b, &c}) {
+    auto ev = x->expect("new_message");
+    BOOST_TEST(text_of(ev) == "hello all");
+    BOOST_TEST(ev.at("payload").at("from").as_string() == "bob");
+  }
+  // ids increase per room
+  a.send(say("second", "alice"));
+  auto first = b.expect("new_message");
+  BOOST_TEST(text_of(first) == "second");
+}
+
+BOOST_AUTO_TEST_CASE(ids_increase_within_a_room) {
+  auto a = join("alice");
+  a.send(say("one", "alice"));
+  a.send(say("two", "alice"));
+  auto one = a.expect("new_message").at("payload").at("id").to_number<long>();
+  auto two = a.expect("new_message").at("payload").at("id").to_number<long>();
+  BOOST_TEST(two > one);
+}
+
+BOOST_AUTO_TEST_CASE(change_room_isolates_rooms) {
+  auto a = join("alice");
+  auto b = join("bob");
+  b.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
+  auto rc = b.expect("room_changed").at("payload").as_object();
+  BOOST_TEST(rc.at("name").as_string() == "lobby");
+  BOOST_TEST(rc.at("users").as_array() == json::array{"bob"});
+  // alice's message stays in general: once alice has it back, bob's room has moved on.
+  a.send(say("only general", "alice"));
+  BOOST_TEST(text_of(a.expect("new_message")) == "only general");
+  b.send(say("only lobby", "bob"));
+  auto ev = b.expect("new_message");
+  BOOST_TEST(text_of(ev) == "only lobby");
+  BOOST_TEST(ev.at("payload").at("room").as_string() == "lobby");
+  // and bob's lobby message never reached alice: her next message is her own.
+  a.send(say("general again", "alice"));
+  BOOST_TEST(text_of(a.expect("new_message")) == "general again");
+  // bob comes back and hears general again.
+  b.send(R"({"type":"change_room","payload":{"name":"general"}})");
+  BOOST_TEST(b.expect("room_changed").at("payload").at("users").as_array().size() == 2u);
+  a.send(say("welcome back", "alice"));
+  BOOST_TEST(text_of(b.expect("new_message")) == "welcome back");
+}
+
+BOOST_AUTO_TEST_CASE(each_error_leaves_the_connection_usable) {
+  auto a = join("alice");
+  struct bad_case {
+    std::string frame;
+    std::string code;
+  };
+  std::vector<bad_case> cases{
+      {"this is not json", "bad_json"},
+      {"[1,2,3]", "bad_json"},
+      {R"({"payload":{}})", "bad_json"},
+      {R"({"type":"fly_away"})", "unknown_type"},
+      {R"({"type":"send_message","payload":{"message":""}})", "invalid_payload"},
+      {R"({"type":"send_message","payload":{"message":42}})", "invalid_payload"},
+      {R"({"type":"change_room","payload":{"name":"no spaces allowed"}})",
+       "invalid_payload"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.frame) {
+      a.send(c.frame);
+      auto err = a.expect("error").at("payload").as_object();
+      BOOST_TEST(err.at("code").as_string() == c.code);
+      BOOST_TEST(!err.at("message").as_string().empty());
+      auto text = "still here " + std::to_string(++n);
+      a.send(say(text, "alice"));
+      BOOST_TEST(text_of(a.expect("new_message")) == text);
+    }
+  }
+  a.send_binary("\x01\x02\x03");
+  BOOST_TEST(a.expect("error").at("payload").at("code").as_string() ==
+             "unsupported_frame");
+  a.send(say("after binary", "alice"));
+  BOOST_TEST(text_of(a.expect("new_message")) == "after binary");
+}
+
+BOOST_AUTO_TEST_CASE(error_echoes_ref) {
+  auto a = join("alice");
+  a.send(R"({"type":"send_message","ref":"m-1","payload":{}})");
+  auto err = a.expect("error");
+  BOOST_TEST(err.at("ref").as_string() == "m-1");
+}
+
+BOOST_AUTO_TEST_CASE(oversized_frame_closes_only_that_client_with_1009) {
+  auto big = join("big");
+  auto other = join("other");
+  big.send(say(std::string(5000, 'x'), "big"));
+  BOOST_TEST(big.close_code() == 1009);
+  other.send(say("nobody noticed", "other"));
+  auto ev = other.expect("new_message");
+  BOOST_TEST(text_of(ev) == "nobody noticed");
+}
+
+BOOST_AUTO_TEST_CASE(healthz_counts_connections) {
+  auto a = join("alice");
+  auto b = join("bob");
+  auto r = http_request(server.port(), "/healthz");
+  BOOST_TEST(r.status == 200u);
+  auto o = json::parse(r.body).as_object();
+  BOOST_TEST(o.at("status").as_string() == "ok");
+  BOOST_TEST(o.at("connections").to_number<int>() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_http_path_is_404) {
+  BOOST_TEST(http_request(server.port(), "/nope").status == 404u);
+  BOOST_TEST(http_request(server.port(), "/healthz", "POST").status == 405u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

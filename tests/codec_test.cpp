@@ -1,0 +1,208 @@
+#define BOOST_TEST_MODULE codec
+#include "messages/codec.hpp"
+#include "messages/names.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace chat;
+namespace json = boost::json;
+
+namespace {
+
+const decode_limits limits{10, 200};
+
+client_event ok(std::string_view text) {
+  auto d = decode(text, limits);
+  BOOST_TEST_REQUIRE(std::holds_alternative<client_event>(d),
+                     "expected success for " << text);
+  return std::get<client_event>(d);
+}
+
+protocol_error bad(std::string_view text) {
+  auto d = decode(text, limits);
+  BOOST_TEST_REQUIRE(std::holds_alternative<protocol_error>(d),
+                     "expected an error for " << text);
+  return std::get<protocol_error>(d);
+}
+
+json::object parse(const std::string& s) {
+  return json::parse(s).as_object();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(decoding)
+
+BOOST_AUTO_TEST_CASE(seed_send_message) {
+  auto ev =
+      ok(R"({"type":"send_message","payload":{"message":"sdfsdf","from":"percy"}})");
+  auto& m = std::get<send_message>(ev.body);
+  BOOST_TEST(m.message == "sdfsdf");
+  BOOST_TEST(m.from == "percy");
+  BOOST_TEST(ev.ref.empty());
+}
+
+BOOST_AUTO_TEST_CASE(send_message_without_from_and_with_ref) {
+  auto ev = ok(R"({"type":"send_message","ref":"r-1","payload":{"message":"hi"}})");
+  BOOST_TEST(std::get<send_message>(ev.body).from.empty());
+  BOOST_TEST(ev.ref == "r-1");
+}
+
+BOOST_AUTO_TEST_CASE(message_length_counts_characters_not_bytes) {
+  // ten characters, twenty bytes
+  ok(R"({"type":"send_message","payload":{"message":"éééééééééé"}})");
+  auto e = bad(R"({"type":"send_message","payload":{"message":"éééééééééée"}})");
+  BOOST_TEST(e.code == "invalid_payload");
+}
+
+BOOST_AUTO_TEST_CASE(send_message_invalid_payloads) {
+  for (
+      auto text :
+      {R"({"type":"send_message"})", R"({"type":"send_message","payload":{}})",
+       R"({"type":"send_message","payload":{"message":""}})",
+       R"({"type":"send_message","payload":{"message":5}})",
+       R"({"type":"send_message","payload":{"message":"x","from":7}})",
+       R"({"type":"send_message","payload":{"message":"x","from":""}})",
+       R"({"type":"send_message","payload":{"message":"x","from":"a\u0007b"}})",
+       R"({"type":"send_message","payload":{"message":"x","from":"0123456789012345678901234567890123"}})",
+       R"({"type":"send_message","payload":"text"})"}) {
+    BOOST_TEST_CONTEXT(text) {
+      BOOST_TEST(bad(text).code == "invalid_payload");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(change_room) {
+  BOOST_TEST(std::get<chat::change_room>(
+                 ok(R"({"type":"change_room","payload":{"name":"lobby-2.x_y"}})").body)
+                 .name == "lobby-2.x_y");
+  for (auto text : {R"({"type":"change_room","payload":{"name":""}})",
+                    R"({"type":"change_room","payload":{"name":"a b"}})",
+                    R"({"type":"change_room","payload":{"name":"ü"}})",
+                    R"({"type":"change_room","payload":{}})"})
+    BOOST_TEST(bad(text).code == "invalid_payload");
+  std::string long_name(65, 'a');
+  BOOST_TEST(
+      bad(R"({"type":"change_room","payload":{"name":")" + long_name + "\"}}").code ==
+      "invalid_payload");
+}
+
+BOOST_AUTO_TEST_CASE(send_direct) {
+  auto m = std::get<chat::send_direct>(
+      ok(R"({"type":"send_direct","payload":{"to":"bob","message":"psst"}})").body);
+  BOOST_TEST(m.to == "bob");
+  BOOST_TEST(m.message == "psst");
+  BOOST_TEST(bad(R"({"type":"send_direct","payload":{"message":"psst"}})").code ==
+             "invalid_payload");
+  BOOST_TEST(bad(R"({"type":"send_direct","payload":{"to":"bob"}})").code ==
+             "invalid_payload");
+}
+
+BOOST_AUTO_TEST_CASE(history) {
+  auto q = std::get<history_query>(ok(R"({"type":"history"})").body);
+  BOOST_TEST(q.room.empty());
+  BOOST_TEST(!q.before);
+  BOOST_TEST(q.limit == 50u);
+  q = std::get<history_query>(
+      ok(R"({"type":"history","payload":{"room":"r","before":17,"limit":200}})").body);
+  BOOST_TEST(q.room == "r");
+  BOOST_TEST(*q.before == 17u);
+  BOOST_TEST(q.limit == 200u);
+  for (auto text : {R"({"type":"history","payload":{"limit":0}})",
+                    R"({"type":"history","payload":{"limit":201}})",
+                    R"({"type":"history","payload":{"limit":1.5}})",
+                    R"({"type":"history","payload":{"before":-1}})",
+                    R"({"type":"history","payload":{"room":"no spaces"}})"})
+    BOOST_TEST(bad(text).code == "invalid_payload");
+}
+
+BOOST_AUTO_TEST_CASE(list_users) {
+  BOOST_TEST(
+      std::get<chat::list_users>(ok(R"({"type":"list_users"})").body).room.empty());
+  BOOST_TEST(std::get<chat::list_users>(
+                 ok(R"({"type":"list_users","payload":{"room":"x"}})").body)
+                 .room == "x");
+  BOOST_TEST(bad(R"({"type":"list_users","payload":{"room":""}})").code ==
+             "invalid_payload");
+}
+
+BOOST_AUTO_TEST_CASE(bad_json) {
+  for (auto text : {"", "not json", "[1,2]", "\"str\"", "{}", R"({"type":5})",
+                    R"({"payload":{}})", "{\"type\":\"send_message\""})
+    BOOST_TEST(bad(text).code == "bad_json");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_type_echoes_ref) {
+  auto e = bad(R"({"type":"dance","ref":"abc"})");
+  BOOST_TEST(e.code == "unknown_type");
+  BOOST_TEST(e.ref == "abc");
+  BOOST_TEST(e.message.find("dance") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_ref) {
+  BOOST_TEST(bad(R"({"type":"list_users","ref":5})").code == "invalid_payload");
+  BOOST_TEST(bad(R"({"type":"list_users","ref":")" + std::string(65, 'r') + "\"}").code ==
+             "invalid_payload");
+}
+
+BOOST_AUTO_TEST_CASE(payload_must_be_an_object) {
+  BOOST_TEST(bad(R"({"type":"list_users","payload":[1]})").code == "invalid_payload");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(encoding)
+
+BOOST_AUTO_TEST_CASE(new_message_keeps_seed_fields) {
+  auto o = parse(encode_new_message(
+      {7, "general", "sdfsdf", "percy", "2026-11-25T16:45:43.123456Z"}));
+  BOOST_TEST(o.at("type").as_string() == "new_message");
+  auto& p = o.at("payload").as_object();
+  BOOST_TEST(p.at("message").as_string() == "sdfsdf");
+  BOOST_TEST(p.at("from").as_string() == "percy");
+  BOOST_TEST(p.at("sent").as_string() == "2026-11-25T16:45:43.123456Z");
+  BOOST_TEST(p.at("id").to_number<int>() == 7);
+  BOOST_TEST(p.at("room").as_string() == "general");
+}
+
+BOOST_AUTO_TEST_CASE(every_server_event) {
+  auto type_of = [](const std::string& s) {
+    return std::string(parse(s).at("type").as_string());
+  };
+  BOOST_TEST(type_of(encode_welcome("u", "general", "n", "t")) == "welcome");
+  BOOST_TEST(type_of(encode_room_changed("r", {"a", "b"})) == "room_changed");
+  BOOST_TEST(type_of(encode_user_joined("r", "a")) == "user_joined");
+  BOOST_TEST(type_of(encode_user_left("r", "a")) == "user_left");
+  BOOST_TEST(type_of(encode_presence("r", {})) == "presence");
+  BOOST_TEST(type_of(encode_direct("a", "b", "m", "t")) == "direct_message");
+  BOOST_TEST(type_of(encode_history("r", {})) == "history");
+  auto ack = parse(encode_ack("ref1", 3, "r"));
+  BOOST_TEST(ack.at("ref").as_string() == "ref1");
+  BOOST_TEST(ack.at("payload").at("id").to_number<int>() == 3);
+  auto err = parse(encode_error({"rate_limited", "slow down", "q"}));
+  BOOST_TEST(err.at("payload").at("code").as_string() == "rate_limited");
+  BOOST_TEST(err.at("ref").as_string() == "q");
+  BOOST_TEST(!parse(encode_error({"bad_json", "x", ""})).contains("ref"));
+  auto rc = parse(encode_room_changed("r", {"a", "b"}));
+  BOOST_TEST(rc.at("payload").at("users").as_array().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(special_characters_are_escaped) {
+  auto s = encode_new_message({1, "r", "quote \" backslash \\ newline \n <b>", "x", "t"});
+  BOOST_TEST(parse(s).at("payload").at("message").as_string() ==
+             "quote \" backslash \\ newline \n <b>");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(name_rules) {
+  BOOST_TEST(valid_room_name("general"));
+  BOOST_TEST(!valid_room_name(""));
+  BOOST_TEST(!valid_room_name("a/b"));
+  BOOST_TEST(valid_user_name("Zoë"));
+  BOOST_TEST(!valid_user_name("tab\there"));
+  BOOST_TEST(!valid_user_name("\xC2\x85"));
+  BOOST_TEST(valid_user_name(std::string(32, 'x')));
+  BOOST_TEST(!valid_user_name(std::string(33, 'x')));
+}

@@ -1,0 +1,142 @@
+// Start, configuration, liveness and shutdown of a real chatd process.
+#define BOOST_TEST_MODULE lifecycle
+#include "tests/support/server_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+using namespace chat::test;
+namespace json = boost::json;
+
+namespace {
+
+// A config file in /tmp with `body`, removed at scope exit.
+struct temp_config {
+  std::string path;
+  explicit temp_config(const std::string& body) {
+    char name[] = "/tmp/chatd-test-XXXXXX";
+    int fd = mkstemp(name);
+    BOOST_TEST_REQUIRE(fd >= 0);
+    close(fd);
+    path = name;
+    std::ofstream{path} << body;
+  }
+  ~temp_config() { std::remove(path.c_str()); }
+};
+
+run_result start_with(const std::string& conf_body, std::vector<std::string> extra = {}) {
+  temp_config conf{conf_body};
+  std::vector<std::string> args{"--config-file=" + conf.path};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_chatd(args, std::chrono::seconds(10));
+}
+
+int connections(unsigned short port) {
+  auto r = http_request(port, "/healthz");
+  return json::parse(r.body).at("connections").to_number<int>();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(sigterm_closes_every_client_with_1001_and_exits_0) {
+  server_process server;
+  std::vector<ws_client> clients;
+  for (auto name : {"a", "b", "c"}) {
+    clients.emplace_back(server.port(), std::string{"/ws?name="} + name);
+    clients.back().expect("welcome");
+  }
+  server.signal(SIGTERM);
+  for (auto& c : clients)
+    BOOST_TEST(c.close_code() == 1001);
+  // the issue's bound: exit 0 within 2 seconds of the signal
+  BOOST_TEST(server.wait_exit(std::chrono::seconds(2)) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(sigint_also_exits_0) {
+  server_process server;
+  ws_client c{server.port()};
+  c.expect("welcome");
+  server.signal(SIGINT);
+  BOOST_TEST(c.close_code() == 1001);
+  BOOST_TEST(server.wait_exit(std::chrono::seconds(2)) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(client_that_never_answers_pings_is_dropped) {
+  server_process server{{"--chat.ping-interval=200ms", "--chat.pong-timeout=300ms"}};
+  ws_client alive{server.port(), "/ws?name=alive"};
+  alive.expect("welcome");
+  // `silent` never reads after its welcome, so it never answers a ping.
+  ws_client silent{server.port(), "/ws?name=silent"};
+  silent.expect("welcome");
+  BOOST_TEST(connections(server.port()) == 2);
+  // `alive` keeps reading (and so answers pings) until the manager drops `silent`.
+  auto left = alive.expect("user_left").at("payload").as_object();
+  BOOST_TEST(left.at("user").as_string() == "silent");
+  BOOST_TEST(connections(server.port()) == 1);
+  BOOST_TEST(silent.close_code() == 0); // dropped: no close frame
+  // the live client still works after several ping rounds
+  alive.send(R"({"type":"send_message","payload":{"message":"still alive"}})");
+  BOOST_TEST(alive.expect("new_message").at("payload").at("message").as_string() ==
+             "still alive");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_chat_key_stops_the_start) {
+  auto r = start_with("[chat]\nport=0\nbogus-key=1\n");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("chat.bogus-key") != std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_type_names_the_key) {
+  auto r = start_with("[chat]\nport=\"abc\"\n");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("chat.port") != std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_names_the_key) {
+  auto r = start_with("[chat]\nport=0\nmax-frame-bytes=1\n");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("chat.max-frame-bytes") != std::string::npos, r.output);
+  r = start_with("[chat]\nport=0\nping-interval=5\n");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("chat.ping-interval") != std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(bad_command_line_value_names_the_key) {
+  auto r = start_with("[chat]\nport=0\n", {"--chat.port=notaport"});
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("chat.port") != std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_config_file_is_named) {
+  auto r = run_chatd({"--config-file=/nonexistent/chat.conf"}, std::chrono::seconds(10));
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("/nonexistent/chat.conf") != std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(command_line_beats_the_file) {
+  temp_config conf{"[chat]\nhost=\"127.0.0.1\"\nport=1\nnode-name=\"from-file\"\n"};
+  server_process server{
+      {"--config-file=" + conf.path, "--chat.port=0", "--chat.node-name=cli"}};
+  ws_client c{server.port()};
+  BOOST_TEST(c.expect("welcome").at("payload").at("node").as_string() == "cli");
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_the_chat_options) {
+  auto r = run_chatd({"--help"}, std::chrono::seconds(10));
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(r.output.find("--chat.port") != std::string::npos, r.output);
+  BOOST_TEST(r.output.find("--chat.max-frame-bytes") != std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(port_in_use_fails_clearly) {
+  server_process first;
+  auto r = run_chatd({"--config-file=" + default_config_path(), "--chat.host=127.0.0.1",
+                      "--chat.port=" + std::to_string(first.port())},
+                     std::chrono::seconds(10));
+  BOOST_TEST(r.status != 0);
+  BOOST_TEST(r.output.find("cannot listen") != std::string::npos, r.output);
+}

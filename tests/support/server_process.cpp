@@ -1,0 +1,154 @@
+#include "tests/support/server_process.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <poll.h>
+#include <regex>
+#include <stdexcept>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace chat::test {
+
+std::string chatd_path() {
+  return CHATD_PATH;
+}
+std::string default_config_path() {
+  return CHAT_SOURCE_DIR "/caf-application.conf";
+}
+
+namespace {
+
+int spawn(const std::vector<std::string>& args, int& out_fd) {
+  int fds[2];
+  if (pipe(fds) != 0)
+    throw std::runtime_error("pipe failed");
+  auto pid = fork();
+  if (pid < 0)
+    throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    auto path = chatd_path();
+    argv.push_back(path.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  out_fd = fds[0];
+  return pid;
+}
+
+// Reads what is available within `timeout`; returns false on EOF or timeout.
+bool read_some(int fd, std::string& into, std::chrono::milliseconds timeout) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0)
+    return false;
+  char buf[4096];
+  auto n = read(fd, buf, sizeof buf);
+  if (n <= 0)
+    return false;
+  into.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+int wait_status(int pid, std::chrono::milliseconds timeout) {
+  // A pidfd becomes readable when the process ends: wait for that event, not a sleep
+  // loop.
+  int pfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pfd >= 0) {
+    pollfd p{pfd, POLLIN, 0};
+    poll(&p, 1, static_cast<int>(timeout.count()));
+    close(pfd);
+  }
+  int st = 0;
+  if (waitpid(pid, &st, WNOHANG) != pid)
+    return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+} // namespace
+
+server_process::server_process(std::vector<std::string> args) {
+  std::vector<std::string> all{"--config-file=" + default_config_path(),
+                               "--chat.host=127.0.0.1", "--chat.port=0",
+                               "--chat.web-root=" CHAT_SOURCE_DIR "/web"};
+  all.insert(all.end(), args.begin(), args.end());
+  pid_ = spawn(all, out_fd_);
+  std::string out;
+  static const std::regex listening{"listening on 127\\.0\\.0\\.1:([0-9]+)"};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::smatch m;
+  while (!std::regex_search(out, m, listening)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !read_some(out_fd_, out, left)) {
+      signal(SIGKILL);
+      wait_exit(std::chrono::seconds(5));
+      throw std::runtime_error("chatd did not start: " + out);
+    }
+  }
+  port_ = static_cast<unsigned short>(std::stoi(m[1]));
+}
+
+server_process::~server_process() {
+  if (!exited_) {
+    signal(SIGKILL);
+    wait_exit(std::chrono::seconds(5));
+  }
+  if (out_fd_ >= 0)
+    close(out_fd_);
+}
+
+void server_process::signal(int sig) {
+  if (!exited_)
+    kill(pid_, sig);
+}
+
+int server_process::wait_exit(std::chrono::milliseconds timeout) {
+  auto st = wait_status(pid_, timeout);
+  if (st != -1)
+    exited_ = true;
+  return st;
+}
+
+long server_process::rss_kib() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+run_result run_chatd(const std::vector<std::string>& args,
+                     std::chrono::milliseconds timeout) {
+  int fd = -1;
+  auto pid = spawn(args, fd);
+  run_result r;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!read_some(fd, r.output, left))
+      break; // EOF: the process closed its output
+  }
+  r.status = wait_status(pid, std::chrono::milliseconds(2000));
+  if (r.status == -1) {
+    kill(pid, SIGKILL);
+    wait_status(pid, std::chrono::seconds(5));
+  }
+  close(fd);
+  return r;
+}
+
+} // namespace chat::test

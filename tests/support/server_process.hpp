@@ -1,0 +1,49 @@
+// A real chatd process for integration tests: started on an ephemeral loopback port,
+// its port read from the "listening on" line it prints, stopped with a signal.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace chat::test {
+
+// Path to the chatd binary under test (set by CMake).
+std::string chatd_path();
+// The repository's caf-application.conf (set by CMake).
+std::string default_config_path();
+
+class server_process {
+public:
+  // Starts chatd with --config-file=<repo conf> --chat.host=127.0.0.1 --chat.port=0 plus
+  // `args` (later flags win). Throws when it does not report listening within 10 s.
+  explicit server_process(std::vector<std::string> args = {});
+  ~server_process();
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  unsigned short port() const { return port_; }
+  int pid() const { return pid_; }
+  void signal(int sig);
+  // Waits for the process to end; returns its exit status, or -1 on timeout.
+  int wait_exit(std::chrono::milliseconds timeout);
+  // Resident memory in KiB (VmRSS).
+  long rss_kib() const;
+
+private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  unsigned short port_ = 0;
+  bool exited_ = false;
+};
+
+struct run_result {
+  int status = -1;    // exit code, or -1 when it did not end in time
+  std::string output; // stdout and stderr together
+};
+
+// Runs chatd to completion with exactly `args` (no defaults added), for config tests.
+run_result run_chatd(const std::vector<std::string>& args,
+                     std::chrono::milliseconds timeout);
+
+} // namespace chat::test
