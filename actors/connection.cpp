@@ -27,7 +27,17 @@ struct connection_state {
   std::size_t errors_in_row = 0;
   static inline const char* name = "connection";
 
-  void send(std::string text) { link->send(make_frame(std::move(text))); }
+  // Every frame to the client goes through here, so deliveries are counted once.
+  void send(frame f) {
+    limits.counters->deliveries.fetch_add(1, std::memory_order_relaxed);
+    link->send(std::move(f));
+  }
+  void send(std::string text) { send(make_frame(std::move(text))); }
+
+  void send_error(protocol_error e) {
+    limits.counters->count_error(e.code);
+    send(encode_error(e));
+  }
 
   // Token bucket: rate-limit tokens per second, at most rate-burst saved up.
   bool take_token() {
@@ -52,9 +62,11 @@ void end(connection_actor* self, std::uint16_t code, std::string reason) {
 // An error the client caused. Too many in a row and it is closed with 1008.
 void protocol_fault(connection_actor* self, protocol_error e) {
   auto& st = self->state;
-  st.send(encode_error(e));
-  if (++st.errors_in_row >= st.limits.max_errors_in_row)
+  st.send_error(std::move(e));
+  if (++st.errors_in_row >= st.limits.max_errors_in_row) {
+    st.limits.counters->count_close(metrics::policy_1008);
     end(self, 1008, "too many protocol errors in a row");
+  }
 }
 
 // Moves the connection to `room`; `done` runs once it is a member (with the room's
@@ -90,12 +102,13 @@ void rename(connection_actor* self, const std::string& user) {
 struct event_handler {
   connection_actor* self;
   const std::string& ref;
+  std::int64_t received_ns;
 
   void operator()(send_message& m) {
     auto& st = self->state;
     rename(self, m.from);
     self->send(st.router, publish_atom::value, st.room, st.user, std::move(m.message),
-               ref, caf::actor_cast<caf::actor>(self));
+               ref, caf::actor_cast<caf::actor>(self), received_ns);
   }
 
   void operator()(change_room& m) {
@@ -117,7 +130,7 @@ struct event_handler {
     auto s = self;
     self->request(st.router, reply_timeout, history_atom::value, room,
                   q.before.value_or(0), q.limit)
-        .then([s](const frame& f) { s->state.link->send(f); });
+        .then([s](const frame& f) { s->state.send(f); });
   }
 
   void operator()(list_users& q) {
@@ -133,14 +146,10 @@ struct event_handler {
 
 void on_text(connection_actor* self, const std::string& text) {
   auto& st = self->state;
-  if (!st.take_token()) {
-    st.send(encode_error({errc::rate_limited,
-                          "more than " +
-                              std::to_string(static_cast<long>(st.limits.rate_limit)) +
-                              " messages per second; this one was not delivered",
-                          {}}));
-    return;
-  }
+  auto received_ns = now_ns();
+  st.limits.counters->messages_received.fetch_add(1, std::memory_order_relaxed);
+  // Decode first so that a refusal can echo the frame's ref; frames that fail to
+  // decode are bounded by max-errors-in-row instead of the bucket.
   auto d = decode(text, st.limits.decode);
   if (auto* e = std::get_if<protocol_error>(&d)) {
     protocol_fault(self, std::move(*e));
@@ -148,7 +157,15 @@ void on_text(connection_actor* self, const std::string& text) {
   }
   st.errors_in_row = 0;
   auto& ev = std::get<client_event>(d);
-  std::visit(event_handler{self, ev.ref}, ev.body);
+  if (!st.take_token()) {
+    st.send_error({errc::rate_limited,
+                   "more than " +
+                       std::to_string(static_cast<long>(st.limits.rate_limit)) +
+                       " messages per second; this one was not delivered",
+                   ev.ref});
+    return;
+  }
+  std::visit(event_handler{self, ev.ref, received_ns}, ev.body);
 }
 
 } // namespace
@@ -196,7 +213,7 @@ caf::actor spawn_connection(caf::actor_system& sys, std::shared_ptr<client_link>
                                 "JSON in text frames",
                                 {}});
         },
-        [self](deliver_atom, const frame& f) { self->state.link->send(f); },
+        [self](deliver_atom, const frame& f) { self->state.send(f); },
         [self](fail_atom, std::string& code, std::string& message, std::string& ref) {
           self->state.send(
               encode_error({std::move(code), std::move(message), std::move(ref)}));

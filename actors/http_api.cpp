@@ -45,6 +45,10 @@ bool http_api::answer(const std::string& path, reply r) const {
     sys->spawn(healthz, *this, std::move(r));
     return true;
   }
+  if (path == "/metrics") {
+    r(200, "text/plain; version=0.0.4; charset=utf-8", counters->render());
+    return true;
+  }
   return false;
 }
 

@@ -1,11 +1,14 @@
-// HTTP endpoints that report actor state (/healthz). Each request is answered by a
-// short-lived actor that asks the owners, so the network thread never blocks.
+// HTTP endpoints that report actor state: /healthz is answered by a short-lived actor
+// that asks the owners, so the network thread never blocks; /metrics reads the counters.
 #pragma once
+
+#include "actors/metrics.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace chat {
@@ -15,6 +18,7 @@ struct http_api {
   caf::actor manager;
   caf::actor router;
   std::string node;
+  std::shared_ptr<const metrics> counters;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   using reply =

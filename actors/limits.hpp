@@ -1,10 +1,12 @@
 // The settings the actors enforce, filled from the [chat] configuration by app/.
 #pragma once
 
+#include "actors/metrics.hpp"
 #include "messages/codec.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace chat {
@@ -21,6 +23,7 @@ struct chat_limits {
   std::size_t max_rooms = 10000;
   std::size_t presence_max_members = 1000;
   std::size_t history_size = 100;
+  std::shared_ptr<metrics> counters = std::make_shared<metrics>(); // where actors count
 };
 
 } // namespace chat

@@ -83,6 +83,8 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
         return;
       st.unindex(it->second.user, it->second.conn);
       st.clients.erase(it);
+      st.limits.counters->connections_open.store(
+          static_cast<std::int64_t>(st.clients.size()));
       finish_shutdown_if_done(self);
     });
     self->send(self, ping_atom::value);
@@ -93,6 +95,10 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
             return caf::make_message(false, std::string{});
           auto user = wanted.empty() ? st.guest_name() : wanted;
           st.clients.emplace(conn.address(), client{conn, user, 0});
+          st.limits.counters->connections_accepted.fetch_add(1,
+                                                             std::memory_order_relaxed);
+          st.limits.counters->connections_open.store(
+              static_cast<std::int64_t>(st.clients.size()));
           st.index(user, conn);
           self->monitor(conn);
           return caf::make_message(true, std::move(user));
@@ -122,8 +128,10 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
         },
         [self](check_atom, std::uint64_t r) {
           for (auto& [addr, c] : self->state.clients)
-            if (c.ping_round == r)
+            if (c.ping_round == r) {
+              self->state.limits.counters->count_close(metrics::pong_timeout);
               self->send(c.conn, drop_atom::value);
+            }
         },
         [self](pong_atom, const caf::actor& conn) {
           if (auto it = self->state.clients.find(conn.address());
@@ -136,6 +144,7 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
           auto& st = self->state;
           auto it = st.by_user.find(to);
           if (it == st.by_user.end()) {
+            st.limits.counters->count_error(errc::no_such_user);
             self->send(sender, fail_atom::value, std::string{errc::no_such_user},
                        "no user named \"" + to + "\" is connected", ref);
             return;

@@ -6,8 +6,7 @@
 //   (pong_atom, actor conn)
 //   (direct_atom, string from, string to, string message, string ref, actor sender)
 //   (stats_atom) -> (size_t connections, bool shutting_down)
-//   (shutdown_atom) -> (size_t closed): closes every client with 1001, answers when all
-//   left
+//   (shutdown_atom) -> bool: closes every client with 1001, answers once all have left
 #pragma once
 
 #include "actors/limits.hpp"

@@ -115,10 +115,12 @@ caf::actor spawn_room(caf::actor_system& sys, std::string name, const chat_limit
           return remove_member(self, conn.address());
         },
         [self](publish_atom, const std::string&, const std::string& user,
-               std::string& text, const std::string& ref, const caf::actor& sender) {
+               std::string& text, const std::string& ref, const caf::actor& sender,
+               std::int64_t received_ns) {
           auto& st = self->state;
           chat_message m{++st.last_id, st.name, std::move(text), user, rfc3339_now()};
           broadcast(self, encode_new_message(m));
+          st.limits.counters->observe_broadcast(now_ns() - received_ns);
           if (!ref.empty())
             self->send(sender, deliver_atom::value,
                        make_frame(encode_ack(ref, m.id, st.name)));

@@ -46,7 +46,9 @@ room_entry* open_room(router_actor* self, const std::string& name) {
     st.rooms.erase(empty);
   }
   auto room = spawn_room(self->system(), name, st.limits, caf::actor{self});
-  return &st.rooms.emplace(name, room_entry{room, 0}).first->second;
+  auto* entry = &st.rooms.emplace(name, room_entry{room, 0}).first->second;
+  st.limits.counters->rooms.store(static_cast<std::int64_t>(st.rooms.size()));
+  return entry;
 }
 
 caf::actor find_room(router_actor* self, const std::string& name) {
@@ -98,10 +100,11 @@ caf::actor spawn_router(caf::actor_system& sys, const chat_limits& limits,
               --it->second.members;
         },
         [self](publish_atom a, const std::string& room, std::string& user,
-               std::string& text, std::string& ref, caf::actor& sender) {
+               std::string& text, std::string& ref, caf::actor& sender,
+               std::int64_t received_ns) {
           if (auto dest = find_room(self, room))
             self->delegate(dest, a, room, std::move(user), std::move(text),
-                           std::move(ref), std::move(sender));
+                           std::move(ref), std::move(sender), received_ns);
         },
         [self](rename_atom a, const std::string& room, caf::actor& conn,
                std::string& user) {

@@ -4,12 +4,13 @@
 //
 //   (join_atom, string room, string user, actor conn, string old_room)
 //       -> (string error, actor room, vector<string> users)   [error empty on success]
-//   (publish_atom, string room, string user, string text, string ref, actor sender)
+//   (publish_atom, string room, string user, string text, string ref, actor sender,
+//    int64 received_ns)
 //   (rename_atom, string room, actor conn, string user)
 //   (users_atom, string room) -> vector<string>
-//   (history_atom, string room, uint64 before, size_t limit) -> frame   [before 0:
-//   newest] (direct_atom, ...) forwarded to the manager unchanged (count_atom) -> size_t
-//   rooms
+//   (history_atom, string room, uint64 before, size_t limit) -> frame   [before 0: newest]
+//   (direct_atom, ...) forwarded to the manager unchanged
+//   (count_atom) -> size_t rooms
 #pragma once
 
 #include "actors/limits.hpp"

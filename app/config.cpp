@@ -9,7 +9,7 @@ namespace chat {
 
 namespace {
 
-enum class kind { integer, duration, text };
+enum class kind { integer, duration, text, text_list };
 
 // Every [chat] key, its type and its allowed range (integers and durations in ms).
 struct rule {
@@ -37,6 +37,7 @@ const std::map<std::string, rule>& rules() {
       {"presence-max-members", {kind::integer, 0, 10000000}},
       {"history-size", {kind::integer, 0, 100000}},
       {"web-root", {kind::text, 0, 0}},
+      {"allowed-origins", {kind::text_list, 0, 0}},
   };
   return xs;
 }
@@ -48,6 +49,13 @@ std::string check(const std::string& key, const rule& r, const caf::config_value
   case kind::text:
     if (!caf::holds_alternative<std::string>(v))
       return name + " must be a quoted string, got " + caf::to_string(v);
+    return {};
+  case kind::text_list:
+    if (!caf::holds_alternative<caf::config_value::list>(v))
+      return name + " must be a list of quoted strings, got " + caf::to_string(v);
+    for (const auto& x : caf::get<caf::config_value::list>(v))
+      if (!caf::holds_alternative<std::string>(x))
+        return name + " must be a list of quoted strings, got " + caf::to_string(v);
     return {};
   case kind::integer:
     if (!caf::holds_alternative<caf::config_value::integer>(v))
@@ -94,7 +102,10 @@ chat_config::chat_config() {
       .add(presence_max_members, "presence-max-members",
            "rooms bigger than this send no user_joined/user_left")
       .add(history_size, "history-size", "messages each room keeps for history")
-      .add(web_root, "web-root", "folder served at / (the chat page)");
+      .add(web_root, "web-root", "folder served at / (the chat page)")
+      .add(allowed_origins, "allowed-origins",
+           "Origins allowed to open /ws, e.g. [\"https://chat.example\"] (empty: same "
+           "host)");
 }
 
 std::string chat_config::help_text() const {
@@ -149,6 +160,7 @@ net::net_limits chat_config::transport_limits() const {
   l.max_frame_bytes = max_frame_bytes;
   l.max_outbound_bytes = max_outbound_bytes;
   l.web_root = web_root;
+  l.allowed_origins = allowed_origins;
   return l;
 }
 

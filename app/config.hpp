@@ -32,6 +32,7 @@ public:
   std::size_t presence_max_members = 1000;
   std::size_t history_size = 100;
   std::string web_root = "web";
+  std::vector<std::string> allowed_origins;
 
   std::string help_text() const;
 

@@ -76,16 +76,20 @@ int main(int argc, char** argv) {
   handlers.on_request = [&w](const std::string& path, chat::net::responder respond) {
     return w.api.answer(path, std::move(respond));
   };
+  auto counters = std::make_shared<chat::metrics>();
+  auto transport = cfg.transport_limits();
+  transport.counters = counters;
   auto net =
-      std::make_unique<chat::net::server>(cfg.transport_limits(), std::move(handlers));
+      std::make_unique<chat::net::server>(std::move(transport), std::move(handlers));
   if (auto err = net->listen(cfg.host, cfg.port); !err.empty()) {
     std::cerr << "chatd: " << err << "\n";
     return exit_cannot_listen;
   }
   w.limits = cfg.actor_limits(net->port());
+  w.limits.counters = counters;
   w.manager = chat::spawn_manager(sys, w.limits);
   w.router = chat::spawn_router(sys, w.limits, w.manager);
-  w.api = chat::http_api{&sys, w.manager, w.router, w.limits.node_name};
+  w.api = chat::http_api{&sys, w.manager, w.router, w.limits.node_name, counters};
   net->run(static_cast<unsigned>(cfg.io_threads));
   std::cout << "chatd listening on " << cfg.host << ":" << net->port() << " (node "
             << w.limits.node_name << ")" << std::endl;

@@ -2,6 +2,7 @@
 
 #include "net/ws_session.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <fstream>
 #include <sstream>
@@ -37,6 +38,19 @@ bool safe_path(const std::string& path) {
 
 } // namespace
 
+// Browsers send Origin; other clients usually do not, and are not refused for it.
+bool http_session::origin_allowed(const http::request<http::string_body>& req) const {
+  auto origin = req[http::field::origin];
+  if (origin.empty())
+    return true;
+  if (!limits_.allowed_origins.empty())
+    return std::find(limits_.allowed_origins.begin(), limits_.allowed_origins.end(),
+                     origin) != limits_.allowed_origins.end();
+  // Same host only: the origin's authority must be the Host the request was sent to.
+  auto uri = boost::urls::parse_uri(origin);
+  return uri && uri->encoded_authority() == req[http::field::host];
+}
+
 http_session::http_session(tcp::socket&& socket, const net_limits& limits,
                            const handlers& h, std::shared_ptr<session_count> count)
     : stream_(std::move(socket)), limits_(limits), handlers_(h),
@@ -70,10 +84,12 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   }
   std::string path = url->path();
   if (websocket::is_upgrade(req)) {
-    if (path == "/ws")
-      upgrade();
-    else
+    if (path != "/ws")
       respond(404, "text/plain; charset=utf-8", "WebSocket endpoint is /ws\n");
+    else if (!origin_allowed(req))
+      respond(403, "text/plain; charset=utf-8", "origin not allowed\n");
+    else
+      upgrade();
     return;
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {

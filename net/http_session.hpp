@@ -20,6 +20,7 @@ private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t);
   void upgrade();
+  bool origin_allowed(const http::request<http::string_body>& req) const;
   void respond(unsigned status, std::string content_type, std::string body,
                std::string cache_control = "no-store");
   bool serve_file(const std::string& path);

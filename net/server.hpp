@@ -3,12 +3,14 @@
 #pragma once
 
 #include "actors/client_link.hpp"
+#include "actors/metrics.hpp"
 
 #include <caf/actor.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace chat::net {
 
@@ -16,7 +18,9 @@ struct net_limits {
   std::size_t max_frame_bytes = 4096;
   std::size_t max_outbound_bytes = 1 << 20;
   std::string web_root = "web";
+  std::vector<std::string> allowed_origins;      // empty: same host only
   std::chrono::milliseconds close_timeout{1500}; // a close handshake gives up after this
+  std::shared_ptr<metrics> counters = std::make_shared<metrics>();
 };
 
 // Answers an HTTP request: status, content type, body.

@@ -14,6 +14,7 @@ ws_session::ws_session(beast::tcp_stream&& stream, http::request<http::string_bo
 }
 
 ws_session::~ws_session() {
+  drop_queued(false);
   count_->remove();
 }
 
@@ -81,6 +82,8 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   // Any read error ends the session: a close from either side, a cut socket, a frame
   // over read_message_max (Beast answers that one with close code 1009 itself).
   if (ec) {
+    if (ec == websocket::error::message_too_big)
+      limits_.counters->count_close(metrics::too_big_1009);
     finish();
     return;
   }
@@ -93,20 +96,21 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::send(frame text) {
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), text = std::move(text)]() mutable {
-               if (self->closing_)
-                 return;
-               self->queued_bytes_ += text->size();
-               if (self->queued_bytes_ > self->limits_.max_outbound_bytes) {
-                 // A slow consumer: it gets nothing more, only the close.
-                 self->start_close(1013, "slow consumer: outbound queue full");
-                 return;
-               }
-               self->queue_.push_back(std::move(text));
-               if (!self->writing_)
-                 self->do_write();
-             });
+  asio::post(
+      ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+        if (self->closing_)
+          return;
+        if (self->queued_bytes_ + text->size() > self->limits_.max_outbound_bytes) {
+          // A slow consumer: it gets nothing more, only the close.
+          self->limits_.counters->count_close(metrics::slow_1013);
+          self->start_close(1013, "slow consumer: outbound queue full");
+          return;
+        }
+        self->account(static_cast<std::int64_t>(text->size()));
+        self->queue_.push_back(std::move(text));
+        if (!self->writing_)
+          self->do_write();
+      });
 }
 
 void ws_session::do_write() {
@@ -119,13 +123,26 @@ void ws_session::do_write() {
 void ws_session::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
-    queue_.clear();
+    drop_queued(false);
     return; // the pending read sees the same failure and ends the session
   }
-  queued_bytes_ -= queue_.front()->size();
+  account(-static_cast<std::int64_t>(queue_.front()->size()));
   queue_.pop_front();
   if (!queue_.empty() && !closing_)
     do_write();
+}
+
+void ws_session::account(std::int64_t delta) {
+  queued_bytes_ =
+      static_cast<std::size_t>(static_cast<std::int64_t>(queued_bytes_) + delta);
+  limits_.counters->outbound_queue_bytes.fetch_add(delta, std::memory_order_relaxed);
+}
+
+void ws_session::drop_queued(bool keep_front) {
+  auto first = keep_front && !queue_.empty() ? std::next(queue_.begin()) : queue_.begin();
+  for (auto it = first; it != queue_.end(); ++it)
+    account(-static_cast<std::int64_t>((*it)->size()));
+  queue_.erase(first, queue_.end());
 }
 
 void ws_session::ping() {
@@ -153,10 +170,7 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
     return;
   }
   // Frames not yet started are dropped; Beast sends the close after the frame in flight.
-  if (writing_)
-    queue_.erase(std::next(queue_.begin()), queue_.end());
-  else
-    queue_.clear();
+  drop_queued(writing_);
   ws_.async_close(
       websocket::close_reason(static_cast<websocket::close_code>(code), reason),
       [self = shared_from_this()](beast::error_code) {});

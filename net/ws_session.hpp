@@ -32,6 +32,8 @@ private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void do_write();
+  void account(std::int64_t delta); // queued_bytes_ and the outbound-queue gauge together
+  void drop_queued(bool keep_front);
   void on_write(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code, std::string reason);
   void cut();

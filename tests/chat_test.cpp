@@ -166,6 +166,68 @@ BOOST_AUTO_TEST_CASE(healthz_counts_connections) {
   BOOST_TEST(o.at("connections").to_number<int>() == 2);
 }
 
+namespace {
+
+// The value of one sample line (`name value`) of a Prometheus text page; -1 if absent.
+double sample(const std::string& page, const std::string& name) {
+  auto at = page.find("\n" + name + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(page.substr(at + name.size() + 2));
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(metrics_move_when_a_message_is_sent) {
+  auto a = join("alice");
+  auto before = http_request(server.port(), "/metrics");
+  BOOST_TEST(before.status == 200u);
+  BOOST_TEST(before.content_type.find("text/plain; version=0.0.4") == 0u);
+  for (auto name : {"chat_connections_open", "chat_connections_accepted_total",
+                    "chat_messages_received_total", "chat_deliveries_total", "chat_rooms",
+                    "chat_outbound_queue_bytes", "chat_broadcast_seconds"}) {
+    BOOST_TEST(before.body.find(std::string{"# HELP "} + name + " ") != std::string::npos,
+               name);
+    BOOST_TEST(before.body.find(std::string{"# TYPE "} + name + " ") != std::string::npos,
+               name);
+  }
+  BOOST_TEST(sample(before.body, "chat_connections_open") == 1);
+  a.send(say("count me", "alice"));
+  a.expect("new_message");
+  a.send("not json");
+  a.expect("error");
+  auto after = http_request(server.port(), "/metrics").body;
+  BOOST_TEST(sample(after, "chat_messages_received_total") ==
+             sample(before.body, "chat_messages_received_total") + 2);
+  BOOST_TEST(sample(after, "chat_deliveries_total") >
+             sample(before.body, "chat_deliveries_total"));
+  BOOST_TEST(sample(after, "chat_broadcast_seconds_count") ==
+             sample(before.body, "chat_broadcast_seconds_count") + 1);
+  BOOST_TEST(sample(after, "chat_errors_total{code=\"bad_json\"}") == 1);
+  BOOST_TEST(sample(after, "chat_broadcast_seconds_bucket{le=\"+Inf\"}") ==
+             sample(after, "chat_broadcast_seconds_count"));
+}
+
+BOOST_AUTO_TEST_CASE(healthz_reports_rooms_and_uptime) {
+  auto a = join("alice");
+  a.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
+  a.expect("room_changed");
+  auto o = json::parse(http_request(server.port(), "/healthz").body).as_object();
+  BOOST_TEST(o.at("rooms").to_number<int>() == 2);
+  BOOST_TEST(o.at("uptime_s").to_number<int>() >= 0);
+  BOOST_TEST(o.at("node").as_string() == "127.0.0.1:" + std::to_string(server.port()));
+}
+
+BOOST_AUTO_TEST_CASE(chat_page_is_served_at_root) {
+  auto r = http_request(server.port(), "/");
+  BOOST_TEST(r.status == 200u);
+  BOOST_TEST(r.content_type == "text/html; charset=utf-8");
+  BOOST_TEST(r.body.find("<html") != std::string::npos);
+  BOOST_TEST(http_request(server.port(), "/app.js").content_type ==
+             "text/javascript; charset=utf-8");
+  BOOST_TEST(http_request(server.port(), "/../CMakeLists.txt").status == 404u);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_http_path_is_404) {
   BOOST_TEST(http_request(server.port(), "/nope").status == 404u);
   BOOST_TEST(http_request(server.port(), "/healthz", "POST").status == 405u);

@@ -1,0 +1,97 @@
+#include "actors/metrics.hpp"
+
+#include <chrono>
+#include <sstream>
+
+namespace chat {
+
+namespace {
+
+constexpr const char* error_names[] = {"bad_json",        "unknown_type",
+                                       "invalid_payload", "unsupported_frame",
+                                       "rate_limited",    "no_such_user"};
+constexpr const char* close_names[] = {"1008", "1009", "1013", "pong_timeout"};
+
+auto load(const std::atomic<std::uint64_t>& x) {
+  return x.load(std::memory_order_relaxed);
+}
+auto load(const std::atomic<std::int64_t>& x) {
+  return x.load(std::memory_order_relaxed);
+}
+
+void header(std::ostringstream& out, const char* name, const char* type,
+            const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+} // namespace
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void metrics::count_error(const std::string& code) {
+  for (int i = 0; i < error_kinds; ++i)
+    if (code == error_names[i])
+      errors[static_cast<std::size_t>(i)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void metrics::observe_broadcast(std::int64_t nanos) {
+  if (nanos < 0)
+    nanos = 0;
+  auto secs = static_cast<double>(nanos) / 1e9;
+  std::size_t i = 0;
+  while (i < bounds_s.size() && secs > bounds_s[i])
+    ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  broadcast_count_.fetch_add(1, std::memory_order_relaxed);
+  broadcast_sum_ns_.fetch_add(static_cast<std::uint64_t>(nanos),
+                              std::memory_order_relaxed);
+}
+
+std::string metrics::render() const {
+  std::ostringstream out;
+  header(out, "chat_connections_open", "gauge", "WebSocket connections open now.");
+  out << "chat_connections_open " << load(connections_open) << '\n';
+  header(out, "chat_connections_accepted_total", "counter",
+         "WebSocket connections admitted.");
+  out << "chat_connections_accepted_total " << load(connections_accepted) << '\n';
+  header(out, "chat_messages_received_total", "counter",
+         "Text frames received from clients.");
+  out << "chat_messages_received_total " << load(messages_received) << '\n';
+  header(out, "chat_deliveries_total", "counter", "Frames handed to client sessions.");
+  out << "chat_deliveries_total " << load(deliveries) << '\n';
+  header(out, "chat_errors_total", "counter", "Error events sent to clients, by code.");
+  for (int i = 0; i < error_kinds; ++i)
+    out << "chat_errors_total{code=\"" << error_names[i] << "\"} "
+        << load(errors[static_cast<std::size_t>(i)]) << '\n';
+  header(out, "chat_clients_closed_total", "counter",
+         "Clients closed by the server, by reason.");
+  for (int i = 0; i < close_kinds; ++i)
+    out << "chat_clients_closed_total{reason=\"" << close_names[i] << "\"} "
+        << load(closes[static_cast<std::size_t>(i)]) << '\n';
+  header(out, "chat_rooms", "gauge", "Rooms the server holds.");
+  out << "chat_rooms " << load(rooms) << '\n';
+  header(out, "chat_outbound_queue_bytes", "gauge",
+         "Bytes queued for clients, all sessions.");
+  out << "chat_outbound_queue_bytes " << load(outbound_queue_bytes) << '\n';
+  header(
+      out, "chat_broadcast_seconds", "histogram",
+      "Time from receiving a send_message to handing its broadcast to the room group.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_s.size(); ++i) {
+    cumulative += load(buckets_[i]);
+    out << "chat_broadcast_seconds_bucket{le=\"" << bounds_s[i] << "\"} " << cumulative
+        << '\n';
+  }
+  cumulative += load(buckets_[bounds_s.size()]);
+  out << "chat_broadcast_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n';
+  out << "chat_broadcast_seconds_sum "
+      << static_cast<double>(load(broadcast_sum_ns_)) / 1e9 << '\n';
+  out << "chat_broadcast_seconds_count " << load(broadcast_count_) << '\n';
+  return out.str();
+}
+
+} // namespace chat
