@@ -134,8 +134,8 @@ bool http_session::serve_file(const std::string& path) {
     return false;
   std::ostringstream body;
   body << in.rdbuf();
-  // The page changes with each release: revalidate the HTML, cache the assets briefly.
-  auto cache = path == "/index.html" ? "no-cache" : "public, max-age=300";
+  // Always revalidate: the HTML and its scripts must change together on an update.
+  auto cache = "no-cache";
   respond(200, content_type_of(path), body.str(), cache);
   return true;
 }
