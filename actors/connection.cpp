@@ -3,6 +3,7 @@
 #include "messages/atoms.hpp"
 #include "messages/codec.hpp"
 #include "messages/frame.hpp"
+#include "messages/names.hpp"
 #include "messages/timestamp.hpp"
 
 #include <algorithm>
@@ -183,6 +184,11 @@ caf::actor spawn_connection(caf::actor_system& sys, std::shared_ptr<client_link>
     init.refilled = std::chrono::steady_clock::now();
     // Whatever ends this actor, its socket must not outlive it.
     self->attach_functor([link] { link->close(1011, "connection actor ended"); });
+    if (!wanted_name.empty() && !valid_user_name(wanted_name)) {
+      link->reject(400, "name must be 1..32 characters without control characters");
+      self->quit();
+      return {};
+    }
     self->request(manager, reply_timeout, register_atom::value,
                   caf::actor_cast<caf::actor>(self), wanted_name)
         .await(

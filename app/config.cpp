@@ -160,6 +160,8 @@ net::net_limits chat_config::transport_limits() const {
   l.max_frame_bytes = max_frame_bytes;
   l.max_outbound_bytes = max_outbound_bytes;
   l.web_root = web_root;
+  // A peer that cannot take a close frame for as long as it may stay silent is gone.
+  l.close_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(pong_timeout);
   l.allowed_origins = allowed_origins;
   return l;
 }

@@ -18,8 +18,8 @@ struct net_limits {
   std::size_t max_frame_bytes = 4096;
   std::size_t max_outbound_bytes = 1 << 20;
   std::string web_root = "web";
-  std::vector<std::string> allowed_origins;      // empty: same host only
-  std::chrono::milliseconds close_timeout{1500}; // a close handshake gives up after this
+  std::vector<std::string> allowed_origins;       // empty: same host only
+  std::chrono::milliseconds close_timeout{10000}; // a close handshake gives up after this
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
 };
 

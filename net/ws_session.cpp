@@ -128,8 +128,10 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
   }
   account(-static_cast<std::int64_t>(queue_.front()->size()));
   queue_.pop_front();
-  if (!queue_.empty() && !closing_)
+  if (!queue_.empty())
     do_write();
+  else if (close_reason_)
+    send_close();
 }
 
 void ws_session::account(std::int64_t delta) {
@@ -164,22 +166,29 @@ void ws_session::close(std::uint16_t code, std::string reason) {
 void ws_session::start_close(std::uint16_t code, std::string reason) {
   if (closing_)
     return;
-  closing_ = true;
+  closing_ = true;      // nothing more is queued from here on
   if (!ws_.is_open()) { // not upgraded yet, or already gone
     cut();
     return;
   }
-  // Frames not yet started are dropped; Beast sends the close after the frame in flight.
-  drop_queued(writing_);
-  ws_.async_close(
-      websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-      [self = shared_from_this()](beast::error_code) {});
+  // A slow consumer loses what it has not started to receive; any other close first
+  // delivers what is queued (the errors that led to a 1008, the last messages before 1001).
+  if (code == 1013)
+    drop_queued(writing_);
+  close_reason_ =
+      websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+  if (!writing_)
+    send_close();
   // A peer that does not read would keep the close frame from leaving: cut it then.
   close_deadline_.expires_after(limits_.close_timeout);
   close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
       self->cut();
   });
+}
+
+void ws_session::send_close() {
+  ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code) {});
 }
 
 void ws_session::drop() {

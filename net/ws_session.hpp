@@ -9,6 +9,7 @@
 #include <caf/actor.hpp>
 #include <deque>
 #include <memory>
+#include <optional>
 
 namespace chat::net {
 
@@ -36,6 +37,7 @@ private:
   void drop_queued(bool keep_front);
   void on_write(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code, std::string reason);
+  void send_close(); // once the queue is empty
   void cut();
   void finish();
 
@@ -50,6 +52,8 @@ private:
   bool writing_ = false;
   bool pinging_ = false;
   bool closing_ = false;
+  std::optional<websocket::close_reason>
+      close_reason_; // set: close once the queue drains
   bool finished_ = false;
   asio::steady_timer close_deadline_;
   std::shared_ptr<http::response<http::string_body>> refusal_;

@@ -228,6 +228,28 @@ BOOST_AUTO_TEST_CASE(chat_page_is_served_at_root) {
   BOOST_TEST(http_request(server.port(), "/../CMakeLists.txt").status == 404u);
 }
 
+BOOST_AUTO_TEST_CASE(origin_of_another_site_is_refused_with_403) {
+  auto same = "http://127.0.0.1:" + std::to_string(server.port());
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws", same) == 0u);
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws", "http://evil.example") ==
+             403u);
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws", "http://127.0.0.1:1") ==
+             403u);
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws") ==
+             0u); // no Origin: not a browser
+}
+
+BOOST_AUTO_TEST_CASE(invalid_name_in_the_query_is_refused_with_400) {
+  BOOST_TEST(ws_client::refused_status(server.port(),
+                                       "/ws?name=" + std::string(33, 'q')) == 400u);
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=bell%07x") == 400u);
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=Zo%C3%AB") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(upgrade_on_another_path_is_404) {
+  BOOST_TEST(ws_client::refused_status(server.port(), "/chat") == 404u);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_http_path_is_404) {
   BOOST_TEST(http_request(server.port(), "/nope").status == 404u);
   BOOST_TEST(http_request(server.port(), "/healthz", "POST").status == 405u);

@@ -140,3 +140,19 @@ BOOST_AUTO_TEST_CASE(port_in_use_fails_clearly) {
   BOOST_TEST(r.status != 0);
   BOOST_TEST(r.output.find("cannot listen") != std::string::npos, r.output);
 }
+
+BOOST_AUTO_TEST_CASE(allowed_origins_from_the_config) {
+  server_process server{{R"(--chat.allowed-origins=["https://chat.example"])"}};
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws", "https://chat.example") ==
+             0u);
+  // the list replaces the same-host rule
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws",
+                                       "http://127.0.0.1:" +
+                                           std::to_string(server.port())) == 403u);
+}
+
+BOOST_AUTO_TEST_CASE(allowed_origins_must_be_strings) {
+  auto r = start_with("[chat]\nport=0\nallowed-origins=[1, 2]\n");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("chat.allowed-origins") != std::string::npos, r.output);
+}

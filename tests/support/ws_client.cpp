@@ -75,10 +75,11 @@ ws_client::ws_client(unsigned short port, const std::string& target)
   s.ws.next_layer().connect(loopback(port));
   bool done = false;
   beast::error_code ec;
-  s.ws.async_handshake("127.0.0.1", target, [&](beast::error_code e) {
-    ec = e;
-    done = true;
-  });
+  s.ws.async_handshake("127.0.0.1:" + std::to_string(port), target,
+                       [&](beast::error_code e) {
+                         ec = e;
+                         done = true;
+                       });
   run_until(s.ioc, done, s.ws.next_layer(), default_wait, "WebSocket handshake");
   if (ec)
     throw std::runtime_error("WebSocket handshake failed: " + ec.message());
@@ -87,17 +88,24 @@ ws_client::ws_client(unsigned short port, const std::string& target)
 ws_client::~ws_client() = default;
 ws_client::ws_client(ws_client&&) noexcept = default;
 
-unsigned ws_client::refused_status(unsigned short port, const std::string& target) {
+unsigned ws_client::refused_status(unsigned short port, const std::string& target,
+                                   const std::string& origin) {
   asio::io_context ioc;
   websocket::stream<tcp::socket> ws{ioc};
+  if (!origin.empty())
+    ws.set_option(
+        websocket::stream_base::decorator([origin](websocket::request_type& req) {
+          req.set(http::field::origin, origin);
+        }));
   ws.next_layer().connect(loopback(port));
   websocket::response_type res;
   bool done = false;
   beast::error_code ec;
-  ws.async_handshake(res, "127.0.0.1", target, [&](beast::error_code e) {
-    ec = e;
-    done = true;
-  });
+  ws.async_handshake(res, "127.0.0.1:" + std::to_string(port), target,
+                     [&](beast::error_code e) {
+                       ec = e;
+                       done = true;
+                     });
   run_until(ioc, done, ws.next_layer(), default_wait, "WebSocket handshake");
   return ec ? res.result_int() : 0;
 }

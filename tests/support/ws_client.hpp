@@ -29,7 +29,9 @@ public:
   ws_client(ws_client&&) noexcept;
 
   // Connects and returns the HTTP status of a refused upgrade (0 when it was accepted).
-  static unsigned refused_status(unsigned short port, const std::string& target = "/ws");
+  // `origin`, when not empty, is sent as the Origin header (what a browser does).
+  static unsigned refused_status(unsigned short port, const std::string& target = "/ws",
+                                 const std::string& origin = {});
 
   void send(const std::string& text);
   void send_binary(const std::string& bytes);
