@@ -1,0 +1,221 @@
+#include "options.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string_view>
+
+namespace bench {
+
+const char* to_string(Mode m) {
+  switch (m) {
+    case Mode::fanout: return "fanout";
+    case Mode::idle: return "idle";
+    case Mode::rooms: return "rooms";
+  }
+  return "?";
+}
+
+namespace {
+
+const char* const usage_text = R"(usage: chat-loadgen MODE [--flag=value ...]
+MODE (or --mode=MODE): fanout | idle | rooms
+
+common:
+  --host=H (127.0.0.1)  --port=P (3000)  --path=/ws  --name-prefix=b  --label=TEXT
+  --clients=N (1000)        connections; client i connects as ?name=<prefix><i>
+  --threads=N (1)           io threads running the one io_context
+  --source-addrs=K (auto)   bind sources to 127.0.0.1..127.0.0.K (auto: 1 + clients/16000)
+  --connect-concurrency=N (256)  handshakes in flight at once
+  --connect-timeout=SEC (60)     the whole connect phase
+  --settle=SEC (30)         before sending, wait until no frame arrived for 300 ms (the
+                            presence events of the joins), at most this long
+  --deadline=SEC (auto)     hard limit for the run: connect-timeout + duration + drain
+                            + hold + 30 s; when hit, stops and prints what it has (exit 3)
+  --server-pid=PID          report server CPU (/proc/PID/stat) and RSS (/proc/PID/status)
+  --max-lost=N (-1 = off)   exit 1 when more than N deliveries were lost
+  --quiet                   no progress line on stderr
+fanout (everyone in room general):
+  --senders=S (10) --rate=R (100, total msg/s) --duration=SEC (10) --size=BYTES (64)
+  --drain=SEC (5)
+idle:
+  --hold=SEC (10)           hold the connections this long once all are in
+  --chat-clients=N (0)      while holding, move N clients to --chat-room and chat there with
+  --chat-room=NAME (bench-room)  --senders, --rate, --duration, --size, --drain
+rooms (room k = clients k*room-size .. k*room-size+room-size-1, named r<k>):
+  --room-size=N (5) --room-rate=R (1, msg/s per room, members take turns) --duration --size
+  --drain
+
+Durations take plain seconds or a unit: 10, 2.5s, 500ms.
+Exit status: 0 ran; 1 nothing was delivered, every connect failed, or --max-lost exceeded;
+2 bad flags; 3 the hard deadline (or SIGINT/SIGTERM) cut the run short.
+)";
+
+[[noreturn]] void fail(const std::string& msg) {
+  std::fprintf(stderr, "chat-loadgen: %s\n(run chat-loadgen --help for the flags)\n",
+               msg.c_str());
+  std::exit(2);
+}
+
+double parse_seconds(std::string_view key, const std::string& v) {
+  std::string num = v;
+  double scale = 1;
+  if (num.size() > 2 && num.compare(num.size() - 2, 2, "ms") == 0) {
+    num.resize(num.size() - 2);
+    scale = 0.001;
+  } else if (num.size() > 1 && num.back() == 's') {
+    num.pop_back();
+  }
+  char* end = nullptr;
+  errno = 0;
+  double d = std::strtod(num.c_str(), &end);
+  if (num.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d < 0)
+    fail("--" + std::string(key) + " wants a duration >= 0 (e.g. 10, 2.5s, 500ms), got '" +
+         v + "'");
+  return d * scale;
+}
+
+double parse_double(std::string_view key, const std::string& v, double min) {
+  char* end = nullptr;
+  errno = 0;
+  double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d < min)
+    fail("--" + std::string(key) + " wants a number >= " + std::to_string(min) + ", got '" +
+         v + "'");
+  return d;
+}
+
+long long parse_int(std::string_view key, const std::string& v, long long min,
+                    long long max) {
+  char* end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || errno != 0 || *end != '\0' || n < min || n > max)
+    fail("--" + std::string(key) + " wants an integer in " + std::to_string(min) + ".." +
+         std::to_string(max) + ", got '" + v + "'");
+  return n;
+}
+
+Mode parse_mode(const std::string& v) {
+  if (v == "fanout") return Mode::fanout;
+  if (v == "idle") return Mode::idle;
+  if (v == "rooms") return Mode::rooms;
+  fail("unknown mode '" + v + "' (fanout, idle or rooms)");
+}
+
+}  // namespace
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  bool mode_seen = false;
+  using Setter = std::function<void(const std::string&)>;
+  auto u32 = [](std::string_view k, std::uint32_t& dst, long long min, long long max) {
+    return Setter{[k, &dst, min, max](const std::string& v) {
+      dst = static_cast<std::uint32_t>(parse_int(k, v, min, max));
+    }};
+  };
+  auto secs = [](std::string_view k, double& dst) {
+    return Setter{[k, &dst](const std::string& v) { dst = parse_seconds(k, v); }};
+  };
+  auto str = [](std::string_view k, std::string& dst) {
+    return Setter{[k, &dst](const std::string& v) {
+      if (v.empty()) fail("--" + std::string(k) + " must not be empty");
+      dst = v;
+    }};
+  };
+  const std::map<std::string, Setter, std::less<>> setters = {
+      {"mode", [&](const std::string& v) { o.mode = parse_mode(v); mode_seen = true; }},
+      {"host", str("host", o.host)},
+      {"port", [&](const std::string& v) {
+         o.port = static_cast<std::uint16_t>(parse_int("port", v, 1, 65535));
+       }},
+      {"path", str("path", o.path)},
+      {"name-prefix", str("name-prefix", o.name_prefix)},
+      {"label", str("label", o.label)},
+      {"clients", u32("clients", o.clients, 1, 1000000)},
+      {"senders", u32("senders", o.senders, 0, 1000000)},
+      {"rate", [&](const std::string& v) { o.rate = parse_double("rate", v, 0); }},
+      {"duration", secs("duration", o.duration)},
+      {"size", u32("size", o.size, 1, 1 << 20)},
+      {"drain", secs("drain", o.drain)},
+      {"threads", u32("threads", o.threads, 1, 64)},
+      {"hold", secs("hold", o.hold)},
+      {"chat-clients", u32("chat-clients", o.chat_clients, 0, 1000000)},
+      {"chat-room", str("chat-room", o.chat_room)},
+      {"room-size", u32("room-size", o.room_size, 1, 1000000)},
+      {"room-rate", [&](const std::string& v) { o.room_rate = parse_double("room-rate", v, 0); }},
+      {"source-addrs", u32("source-addrs", o.source_addrs, 0, 254)},
+      {"connect-concurrency", u32("connect-concurrency", o.connect_concurrency, 1, 1000000)},
+      {"connect-timeout", secs("connect-timeout", o.connect_timeout)},
+      {"deadline", secs("deadline", o.deadline)},
+      {"settle", secs("settle", o.settle)},
+      {"server-pid", [&](const std::string& v) {
+         o.server_pid = static_cast<int>(parse_int("server-pid", v, 1, 1 << 30));
+       }},
+      {"max-lost", [&](const std::string& v) { o.max_lost = parse_int("max-lost", v, -1, 1LL << 62); }},
+  };
+
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage_text, stdout);
+      std::exit(0);
+    }
+    if (arg == "--quiet") {
+      o.quiet = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      if (mode_seen) fail("unexpected argument '" + arg + "'");
+      o.mode = parse_mode(arg);
+      mode_seen = true;
+      continue;
+    }
+    auto eq = arg.find('=');
+    if (eq == std::string::npos)
+      fail("flag '" + arg + "' needs a value: write it as " + arg + "=VALUE");
+    std::string key = arg.substr(2, eq - 2);
+    std::string value = arg.substr(eq + 1);
+    auto it = setters.find(key);
+    if (it == setters.end()) fail("unknown flag '--" + key + "'");
+    it->second(value);
+  }
+
+  if (o.path.empty() || o.path.front() != '/') fail("--path must start with '/'");
+  const bool senders_given = std::any_of(argv + 1, argv + argc, [](const char* a) {
+    return std::string_view(a).rfind("--senders=", 0) == 0;
+  });
+  if (!senders_given) o.senders = std::min(o.senders, o.clients);
+  if (o.mode == Mode::fanout && o.senders > o.clients)
+    fail("--senders (" + std::to_string(o.senders) + ") must not exceed --clients (" +
+         std::to_string(o.clients) + ")");
+  if (o.mode == Mode::idle && o.chat_clients > o.clients)
+    fail("--chat-clients must not exceed --clients");
+  if (o.mode == Mode::idle && o.chat_clients > 0 && o.senders > o.chat_clients)
+    o.senders = o.chat_clients;
+  if (o.mode == Mode::rooms && o.room_size > o.clients)
+    fail("--room-size must not exceed --clients");
+  if (o.mode == Mode::fanout && o.senders == 0) fail("fanout needs --senders >= 1");
+  if (o.source_addrs == 0) o.source_addrs = 1 + o.clients / 16000;
+  return o;
+}
+
+double effective_deadline(const Options& o) {
+  if (o.deadline > 0) return o.deadline;
+  double d = o.connect_timeout + 30;
+  switch (o.mode) {
+    case Mode::fanout:
+    case Mode::rooms: d += o.settle + o.duration + o.drain + 10; break;
+    case Mode::idle:
+      d += o.hold;
+      if (o.chat_clients > 0) d += o.settle + o.duration + o.drain + 20;
+      break;
+  }
+  return d;
+}
+
+}  // namespace bench

@@ -1,0 +1,60 @@
+// Command-line options of chat-loadgen: one plain struct and its parser.
+// No network code here, so this file compiles in a second.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace bench {
+
+enum class Mode { fanout, idle, rooms };
+
+const char* to_string(Mode m);
+
+struct Options {
+  Mode mode = Mode::fanout;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 3000;
+  std::string path = "/ws";
+  std::string name_prefix = "b";  // client i connects as ?name=<prefix><i>
+  std::string label;              // echoed in the report, for scripts
+
+  std::uint32_t clients = 1000;
+  std::uint32_t senders = 10;
+  double rate = 100;      // fanout / idle chat: total msg/s over all senders
+  double duration = 10;   // seconds of sending
+  std::uint32_t size = 64;  // bytes of message text
+  double drain = 5;       // seconds to wait for stragglers after sending
+
+  std::uint32_t threads = 1;
+
+  // idle
+  double hold = 10;            // seconds to hold the connections once all are in
+  std::uint32_t chat_clients = 0;
+  std::string chat_room = "bench-room";
+
+  // rooms
+  std::uint32_t room_size = 5;
+  double room_rate = 1;        // msg/s per room
+
+  // connection set-up
+  std::uint32_t source_addrs = 0;   // 0 = auto: 127.0.0.1 .. 127.0.0.K
+  std::uint32_t connect_concurrency = 256;
+  double connect_timeout = 60;      // seconds for the whole connect phase
+  double deadline = 0;              // 0 = auto (see help)
+  double settle = 30;               // at most this long waiting for the server to go quiet
+
+  std::optional<int> server_pid;
+  long long max_lost = -1;          // exit 1 when lost > max_lost (-1: off)
+  bool quiet = false;               // no progress lines on stderr
+};
+
+// Parses argv. On --help prints usage to stdout and exits 0; on a bad flag prints a message
+// and the usage to stderr and exits 2.
+Options parse_options(int argc, char** argv);
+
+// Total seconds a run may take before it stops and prints what it has.
+double effective_deadline(const Options& o);
+
+}  // namespace bench
