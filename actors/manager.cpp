@@ -5,6 +5,7 @@
 #include "messages/frame.hpp"
 #include "messages/timestamp.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <random>
 #include <unordered_map>
@@ -18,14 +19,24 @@ using check_atom = caf::atom_constant<caf::atom("check")>;
 struct client {
   caf::actor conn;
   std::string user;
+  std::size_t slice = 0;        // which tick of each ping-interval pings this client
   std::uint64_t ping_round = 0; // round of the unanswered ping, 0 when none
 };
+
+// Pings are spread over the interval in slices of about 100 ms: pinging every client at
+// once stalled delivery for hundreds of milliseconds at 19k connections.
+std::size_t ping_slices(std::chrono::milliseconds interval) {
+  return std::clamp<std::size_t>(static_cast<std::size_t>(interval.count() / 100), 1,
+                                 100);
+}
 
 struct manager_state {
   chat_limits limits;
   std::unordered_map<caf::actor_addr, client> clients;
   std::unordered_map<std::string, std::vector<caf::actor>> by_user;
   std::uint64_t round = 0;
+  std::size_t slices = 1;
+  std::uint64_t admitted = 0;
   std::minstd_rand rng{std::random_device{}()};
   bool shutting_down = false;
   std::vector<caf::response_promise> shutdown_waiters;
@@ -76,6 +87,7 @@ void finish_shutdown_if_done(manager_actor* self) {
 caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
   return sys.spawn([limits](manager_actor* self) -> caf::behavior {
     self->state.limits = limits;
+    self->state.slices = ping_slices(limits.ping_interval);
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
       auto it = st.clients.find(dm.source);
@@ -94,7 +106,8 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
           if (st.shutting_down || st.clients.size() >= st.limits.max_connections)
             return caf::make_message(false, std::string{});
           auto user = wanted.empty() ? st.guest_name() : wanted;
-          st.clients.emplace(conn.address(), client{conn, user, 0});
+          auto slice = static_cast<std::size_t>(st.admitted++ % st.slices);
+          st.clients.emplace(conn.address(), client{conn, user, slice, 0});
           st.limits.counters->connections_accepted.fetch_add(1,
                                                              std::memory_order_relaxed);
           st.limits.counters->connections_open.store(
@@ -112,19 +125,20 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
           it->second.user = user;
           st.index(user, conn);
         },
-        // Liveness: every ping-interval each client without an unanswered ping gets one;
-        // pong-timeout later, those still silent are dropped.
+        // Liveness: one tick per slice; over a ping-interval every client without an
+        // unanswered ping gets one, and pong-timeout later those still silent are dropped.
         [self](ping_atom) {
           auto& st = self->state;
           auto r = ++st.round;
+          auto slice = r % st.slices;
           for (auto& [addr, c] : st.clients) {
-            if (c.ping_round == 0) {
+            if (c.slice == slice && c.ping_round == 0) {
               c.ping_round = r;
               self->send(c.conn, ping_atom::value);
             }
           }
           self->delayed_send(self, st.limits.pong_timeout, check_atom::value, r);
-          self->delayed_send(self, st.limits.ping_interval, ping_atom::value);
+          self->delayed_send(self, st.limits.ping_interval / st.slices, ping_atom::value);
         },
         [self](check_atom, std::uint64_t r) {
           for (auto& [addr, c] : self->state.clients)
