@@ -26,6 +26,7 @@ struct connection_state {
   double tokens = 0;
   std::chrono::steady_clock::time_point refilled;
   std::size_t errors_in_row = 0;
+  bool upgraded = false;
   static inline const char* name = "connection";
 
   // Every frame to the client goes through here, so deliveries are counted once.
@@ -207,6 +208,7 @@ caf::actor spawn_connection(caf::actor_system& sys, std::shared_ptr<client_link>
             });
     return {
         [self](upgraded_atom) {
+          self->state.upgraded = true;
           join(self, first_room, {}, [self](const std::vector<std::string>&) {
             auto& s = self->state;
             s.send(encode_welcome(s.user, s.room, s.limits.node_name, rfc3339_now()));
@@ -224,7 +226,15 @@ caf::actor spawn_connection(caf::actor_system& sys, std::shared_ptr<client_link>
           self->state.send(
               encode_error({std::move(code), std::move(message), std::move(ref)}));
         },
-        [self](ping_atom) { self->state.link->ping(); },
+        [self](ping_atom) {
+          // A handshake still in progress cannot carry a ping; it is alive (and bounded
+          // by the handshake timeout), so answer for it rather than be dropped later.
+          if (self->state.upgraded)
+            self->state.link->ping();
+          else
+            self->send(self->state.manager, pong_atom::value,
+                       caf::actor_cast<caf::actor>(self));
+        },
         [self](pong_atom) {
           self->send(self->state.manager, pong_atom::value,
                      caf::actor_cast<caf::actor>(self));

@@ -157,6 +157,7 @@ chat_limits chat_config::actor_limits(unsigned short bound_port) const {
 
 net::net_limits chat_config::transport_limits() const {
   net::net_limits l;
+  l.io_threads = static_cast<unsigned>(io_threads);
   l.max_frame_bytes = max_frame_bytes;
   l.max_outbound_bytes = max_outbound_bytes;
   l.web_root = web_root;

@@ -121,8 +121,8 @@ void http_session::upgrade() {
   auto url = boost::urls::parse_origin_form(req.target());
   if (auto it = url->params().find("name"); it != url->params().end())
     name = (*it).value;
-  auto ws = std::make_shared<ws_session>(std::move(stream_), parser_->release(), limits_,
-                                         count_);
+  auto ws = std::make_shared<ws_session>(stream_.release_socket(), parser_->release(),
+                                         limits_, count_);
   ws->set_owner(handlers_.on_upgrade(ws, std::move(name)));
 }
 

@@ -29,11 +29,13 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  // Each connection gets its own strand: with several io threads its handlers never
-  // overlap.
+  // With several io threads each connection gets its own strand so its handlers never
+  // overlap; with one thread that is already so, and the strand would only cost.
+  asio::any_io_executor ex = limits_.io_threads > 1
+                                 ? asio::any_io_executor{asio::make_strand(ioc_)}
+                                 : asio::any_io_executor{ioc_.get_executor()};
   acceptor_.async_accept(
-      asio::make_strand(ioc_),
-      beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+      ex, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {

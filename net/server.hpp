@@ -15,6 +15,7 @@
 namespace chat::net {
 
 struct net_limits {
+  unsigned io_threads = 1;
   std::size_t max_frame_bytes = 4096;
   std::size_t max_outbound_bytes = 1 << 20;
   std::string web_root = "web";

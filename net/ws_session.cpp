@@ -6,10 +6,11 @@
 
 namespace chat::net {
 
-ws_session::ws_session(beast::tcp_stream&& stream, http::request<http::string_body> req,
+ws_session::ws_session(tcp::socket&& socket, http::request<http::string_body> req,
                        const net_limits& limits, std::shared_ptr<session_count> count)
-    : ws_(std::move(stream)), req_(std::move(req)), limits_(limits),
-      count_(std::move(count)), close_deadline_(ws_.get_executor()) {
+    : ws_(std::move(socket), &limits.counters->outbound_queue_bytes),
+      req_(std::move(req)), limits_(limits), count_(std::move(count)),
+      close_deadline_(ws_.get_executor()) {
   count_->add();
 }
 
@@ -23,12 +24,12 @@ void ws_session::accept() {
     if (self->closing_)
       return;
     auto& ws = self->ws_;
-    beast::get_lowest_layer(ws).expires_never();
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.handshake_timeout = std::chrono::seconds(5);
     ws.set_option(timeouts); // liveness is the manager's job: no idle timeout here
     ws.read_message_max(self->limits_.max_frame_bytes);
     ws.auto_fragment(false);
+    ws.write_buffer_bytes(256); // only masking and deflate use it; neither is on here
     ws.control_callback(
         [raw = self.get()](websocket::frame_type kind, beast::string_view) {
           if (kind == websocket::frame_type::pong)
@@ -64,12 +65,16 @@ void ws_session::reject(unsigned http_status, std::string why) {
     res->body() = why + "\n";
     res->prepare_payload();
     self->refusal_ = res;
-    auto& stream = beast::get_lowest_layer(self->ws_);
-    stream.expires_after(std::chrono::seconds(5));
-    http::async_write(stream, *res, [self](beast::error_code, std::size_t) {
-      self->cut();
-      self->finish();
+    self->close_deadline_.expires_after(std::chrono::seconds(5));
+    self->close_deadline_.async_wait([self](beast::error_code ec) {
+      if (!ec)
+        self->cut();
     });
+    http::async_write(beast::get_lowest_layer(self->ws_), *res,
+                      [self](beast::error_code, std::size_t) {
+                        self->cut();
+                        self->finish();
+                      });
   });
 }
 
@@ -96,21 +101,22 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::send(frame text) {
-  asio::post(
-      ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-        if (self->closing_)
-          return;
-        if (self->queued_bytes_ + text->size() > self->limits_.max_outbound_bytes) {
-          // A slow consumer: it gets nothing more, only the close.
-          self->limits_.counters->count_close(metrics::slow_1013);
-          self->start_close(1013, "slow consumer: outbound queue full");
-          return;
-        }
-        self->account(static_cast<std::int64_t>(text->size()));
-        self->queue_.push_back(std::move(text));
-        if (!self->writing_)
-          self->do_write();
-      });
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), text = std::move(text)]() mutable {
+               if (self->closing_)
+                 return;
+               auto backlog = self->queued_bytes_ + self->ws_.next_layer().buffered();
+               if (backlog + text->size() > self->limits_.max_outbound_bytes) {
+                 // A slow consumer: it gets nothing more, only the close.
+                 self->limits_.counters->count_close(metrics::slow_1013);
+                 self->start_close(1013, "slow consumer: outbound queue full");
+                 return;
+               }
+               self->account(static_cast<std::int64_t>(text->size()));
+               self->queue_.push_back(std::move(text));
+               if (!self->writing_)
+                 self->do_write();
+             });
 }
 
 void ws_session::do_write() {
@@ -200,7 +206,7 @@ void ws_session::drop() {
 
 void ws_session::cut() {
   beast::error_code ignored;
-  auto& sock = beast::get_lowest_layer(ws_).socket();
+  auto& sock = beast::get_lowest_layer(ws_);
   sock.shutdown(tcp::socket::shutdown_both, ignored);
   sock.close(ignored);
 }

@@ -4,6 +4,7 @@
 
 #include "actors/client_link.hpp"
 #include "net/beast.hpp"
+#include "net/corked_socket.hpp"
 #include "net/server.hpp"
 
 #include <caf/actor.hpp>
@@ -15,7 +16,7 @@ namespace chat::net {
 
 class ws_session : public client_link, public std::enable_shared_from_this<ws_session> {
 public:
-  ws_session(beast::tcp_stream&& stream, http::request<http::string_body> req,
+  ws_session(tcp::socket&& socket, http::request<http::string_body> req,
              const net_limits& limits, std::shared_ptr<session_count> count);
   ~ws_session() override;
 
@@ -41,7 +42,7 @@ private:
   void cut();
   void finish();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<corked_socket> ws_;
   http::request<http::string_body> req_;
   const net_limits& limits_;
   std::shared_ptr<session_count> count_;

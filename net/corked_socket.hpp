@@ -1,0 +1,108 @@
+// The TCP layer under each WebSocket: Beast writes frames into it, and it sends
+// everything written while a send was in flight in one syscall. A broadcast that queues
+// several frames for one client costs one write, not one per frame. Beast still does all
+// the framing (data, ping, close), so control frames stay in order with the data.
+#pragma once
+
+#include "net/beast.hpp"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace chat::net {
+
+class corked_socket {
+public:
+  using executor_type = tcp::socket::executor_type;
+
+  // `gauge`, when given, follows the bytes buffered here (the outbound-queue metric).
+  corked_socket(tcp::socket&& socket, std::atomic<std::int64_t>* gauge)
+      : impl_(std::make_shared<impl>(std::move(socket), gauge)) {}
+
+  executor_type get_executor() noexcept { return impl_->socket.get_executor(); }
+  tcp::socket& next_layer() noexcept { return impl_->socket; }
+  const tcp::socket& next_layer() const noexcept { return impl_->socket; }
+
+  // Bytes accepted from Beast and not yet handed to the kernel.
+  std::size_t buffered() const noexcept {
+    return impl_->pending.size() + impl_->inflight.size();
+  }
+
+  template <class MutableBuffers, class Handler>
+  void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    impl_->socket.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
+  // Completes at once (through the executor) after copying the bytes; a failed earlier
+  // send is reported here, so Beast sees a dead socket on its next write.
+  template <class ConstBuffers, class Handler>
+  void async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+    auto& s = *impl_;
+    auto n = asio::buffer_size(buffers);
+    if (!s.failed) {
+      auto at = s.pending.size();
+      s.pending.resize(at + n);
+      asio::buffer_copy(asio::buffer(s.pending.data() + at, n), buffers);
+      s.count(static_cast<std::int64_t>(n));
+      flush(impl_);
+    }
+    auto ec =
+        s.failed ? beast::error_code{asio::error::broken_pipe} : beast::error_code{};
+    asio::post(get_executor(),
+               beast::bind_handler(std::forward<Handler>(handler), ec, s.failed ? 0 : n));
+  }
+
+private:
+  struct impl {
+    impl(tcp::socket&& s, std::atomic<std::int64_t>* g)
+        : socket(std::move(s)), gauge(g) {}
+    ~impl() { count(-static_cast<std::int64_t>(pending.size() + inflight.size())); }
+    void count(std::int64_t delta) {
+      if (gauge)
+        gauge->fetch_add(delta, std::memory_order_relaxed);
+    }
+    tcp::socket socket;
+    std::atomic<std::int64_t>* gauge;
+    std::vector<char> pending;  // written by Beast since the send in flight began
+    std::vector<char> inflight; // being sent
+    bool failed = false;
+  };
+
+  static void flush(const std::shared_ptr<impl>& self) {
+    if (!self->inflight.empty() || self->pending.empty())
+      return;
+    std::swap(self->pending, self->inflight);
+    asio::async_write(self->socket, asio::buffer(self->inflight),
+                      [self](beast::error_code ec, std::size_t) {
+                        self->count(-static_cast<std::int64_t>(self->inflight.size()));
+                        self->inflight.clear();
+                        if (self->inflight.capacity() > keep_capacity)
+                          self->inflight.shrink_to_fit(); // an idle client keeps little
+                        if (ec) {
+                          self->failed = true;
+                          self->count(-static_cast<std::int64_t>(self->pending.size()));
+                          self->pending.clear();
+                          return;
+                        }
+                        flush(self);
+                      });
+  }
+
+  static constexpr std::size_t keep_capacity = 16 * 1024;
+  std::shared_ptr<impl> impl_;
+
+  friend void teardown(beast::role_type role, corked_socket& s, beast::error_code& ec) {
+    using boost::beast::websocket::teardown;
+    teardown(role, s.impl_->socket, ec);
+  }
+
+  template <class TeardownHandler>
+  friend void async_teardown(beast::role_type role, corked_socket& s,
+                             TeardownHandler&& h) {
+    using boost::beast::websocket::async_teardown;
+    async_teardown(role, s.impl_->socket, std::forward<TeardownHandler>(h));
+  }
+};
+
+} // namespace chat::net
