@@ -1,13 +1,15 @@
-// The TCP layer under each WebSocket: Beast writes frames into it, and it sends
-// everything written while a send was in flight in one syscall. A broadcast that queues
-// several frames for one client costs one write, not one per frame. Beast still does all
-// the framing (data, ping, close), so control frames stay in order with the data.
+// The TCP layer under each WebSocket, and its outbound queue. Everything written while a
+// send is in flight goes out in the next single syscall, so frames queued for one client
+// cost one write, not one each. Beast writes its control frames (ping, pong, close)
+// through async_write_some; chat frames are appended by write_text. Each frame is
+// appended whole, so the two never interleave inside a frame.
 #pragma once
 
 #include "net/beast.hpp"
 
 #include <atomic>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace chat::net {
@@ -32,6 +34,40 @@ public:
   template <class MutableBuffers, class Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
     impl_->socket.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
+  // Appends one unfragmented, unmasked text frame (RFC 6455 5.2: a server never masks).
+  // Hand-written because Beast's write op costs an allocation and two handler hops per
+  // frame, about a tenth of the server's time per delivery, for a 2-10 byte header.
+  void write_text(std::string_view payload) {
+    auto& s = *impl_;
+    if (s.failed)
+      return;
+    unsigned char header[10];
+    std::size_t h = 0;
+    auto n = payload.size();
+    header[h++] = 0x81; // FIN, opcode text
+    if (n < 126) {
+      header[h++] = static_cast<unsigned char>(n);
+    } else if (n <= 0xFFFF) {
+      header[h++] = 126;
+      header[h++] = static_cast<unsigned char>(n >> 8);
+      header[h++] = static_cast<unsigned char>(n);
+    } else {
+      header[h++] = 127;
+      for (int shift = 56; shift >= 0; shift -= 8)
+        header[h++] = static_cast<unsigned char>(static_cast<std::uint64_t>(n) >> shift);
+    }
+    s.pending.insert(s.pending.end(), header, header + h);
+    s.pending.insert(s.pending.end(), payload.begin(), payload.end());
+    s.count(static_cast<std::int64_t>(h + n));
+    flush(impl_);
+  }
+
+  // Forgets what is not yet being sent (a slow consumer's backlog).
+  void discard_pending() {
+    impl_->count(-static_cast<std::int64_t>(impl_->pending.size()));
+    impl_->pending.clear();
   }
 
   // Completes at once (through the executor) after copying the bytes; a failed earlier

@@ -15,7 +15,6 @@ ws_session::ws_session(tcp::socket&& socket, http::request<http::string_body> re
 }
 
 ws_session::~ws_session() {
-  drop_queued(false);
   count_->remove();
 }
 
@@ -101,56 +100,20 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::send(frame text) {
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), text = std::move(text)]() mutable {
-               if (self->closing_)
-                 return;
-               auto backlog = self->queued_bytes_ + self->ws_.next_layer().buffered();
-               if (backlog + text->size() > self->limits_.max_outbound_bytes) {
-                 // A slow consumer: it gets nothing more, only the close.
-                 self->limits_.counters->count_close(metrics::slow_1013);
-                 self->start_close(1013, "slow consumer: outbound queue full");
-                 return;
-               }
-               self->account(static_cast<std::int64_t>(text->size()));
-               self->queue_.push_back(std::move(text));
-               if (!self->writing_)
-                 self->do_write();
-             });
-}
-
-void ws_session::do_write() {
-  writing_ = true;
-  ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front()),
-                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
-}
-
-void ws_session::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  if (ec) {
-    drop_queued(false);
-    return; // the pending read sees the same failure and ends the session
-  }
-  account(-static_cast<std::int64_t>(queue_.front()->size()));
-  queue_.pop_front();
-  if (!queue_.empty())
-    do_write();
-  else if (close_reason_)
-    send_close();
-}
-
-void ws_session::account(std::int64_t delta) {
-  queued_bytes_ =
-      static_cast<std::size_t>(static_cast<std::int64_t>(queued_bytes_) + delta);
-  limits_.counters->outbound_queue_bytes.fetch_add(delta, std::memory_order_relaxed);
-}
-
-void ws_session::drop_queued(bool keep_front) {
-  auto first = keep_front && !queue_.empty() ? std::next(queue_.begin()) : queue_.begin();
-  for (auto it = first; it != queue_.end(); ++it)
-    account(-static_cast<std::int64_t>((*it)->size()));
-  queue_.erase(first, queue_.end());
+  asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)] {
+    // Before the upgrade there is no WebSocket to frame for (a direct message to a
+    // client still in its handshake); after the close began nothing more goes out.
+    if (self->closing_ || !self->ws_.is_open())
+      return;
+    auto& out = self->ws_.next_layer();
+    if (out.buffered() + text->size() > self->limits_.max_outbound_bytes) {
+      // A slow consumer: it gets nothing more, only the close.
+      self->limits_.counters->count_close(metrics::slow_1013);
+      self->start_close(1013, "slow consumer: outbound queue full");
+      return;
+    }
+    out.write_text(*text);
+  });
 }
 
 void ws_session::ping() {
@@ -178,23 +141,19 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
     return;
   }
   // A slow consumer loses what it has not started to receive; any other close first
-  // delivers what is queued (the errors that led to a 1008, the last messages before 1001).
+  // delivers what is queued (the errors that led to a 1008, the last messages before
+  // 1001): Beast's close frame joins the queue behind them.
   if (code == 1013)
-    drop_queued(writing_);
-  close_reason_ =
-      websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-  if (!writing_)
-    send_close();
+    ws_.next_layer().discard_pending();
+  ws_.async_close(
+      websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+      [self = shared_from_this()](beast::error_code) {});
   // A peer that does not read would keep the close frame from leaving: cut it then.
   close_deadline_.expires_after(limits_.close_timeout);
   close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
       self->cut();
   });
-}
-
-void ws_session::send_close() {
-  ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code) {});
 }
 
 void ws_session::drop() {

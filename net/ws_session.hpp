@@ -1,5 +1,6 @@
-// One upgraded (or upgrading) WebSocket: reads frames and hands them to its actor,
-// writes the actor's frames through a bounded queue. It never looks inside a frame.
+// One upgraded (or upgrading) WebSocket: reads frames and hands them to its actor, and
+// queues the actor's frames in its corked socket, bounded by max-outbound-bytes. It never
+// looks inside a frame.
 #pragma once
 
 #include "actors/client_link.hpp"
@@ -8,9 +9,7 @@
 #include "net/server.hpp"
 
 #include <caf/actor.hpp>
-#include <deque>
 #include <memory>
-#include <optional>
 
 namespace chat::net {
 
@@ -33,12 +32,7 @@ private:
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void do_write();
-  void account(std::int64_t delta); // queued_bytes_ and the outbound-queue gauge together
-  void drop_queued(bool keep_front);
-  void on_write(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code, std::string reason);
-  void send_close(); // once the queue is empty
   void cut();
   void finish();
 
@@ -48,13 +42,8 @@ private:
   std::shared_ptr<session_count> count_;
   caf::actor owner_;
   beast::flat_buffer buffer_;
-  std::deque<frame> queue_; // front() is being written while writing_
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
   bool pinging_ = false;
   bool closing_ = false;
-  std::optional<websocket::close_reason>
-      close_reason_; // set: close once the queue drains
   bool finished_ = false;
   asio::steady_timer close_deadline_;
   std::shared_ptr<http::response<http::string_body>> refusal_;
