@@ -14,23 +14,4 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
-// Counts live sessions so that stop() can wait for their close handshakes.
-struct session_count {
-  std::atomic<std::size_t> live{0};
-  std::mutex m;
-  std::condition_variable cv;
-
-  void add() { ++live; }
-  void remove() {
-    if (--live == 0) {
-      std::lock_guard<std::mutex> guard{m};
-      cv.notify_all();
-    }
-  }
-  template <class Duration> void wait_empty(Duration d) {
-    std::unique_lock<std::mutex> guard{m};
-    cv.wait_for(guard, d, [this] { return live == 0; });
-  }
-};
-
 } // namespace chat::net

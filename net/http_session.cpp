@@ -52,9 +52,9 @@ bool http_session::origin_allowed(const http::request<http::string_body>& req) c
 }
 
 http_session::http_session(tcp::socket&& socket, const net_limits& limits,
-                           const handlers& h, std::shared_ptr<session_count> count)
+                           const handlers& h, std::shared_ptr<shared_state> shared)
     : stream_(std::move(socket)), limits_(limits), handlers_(h),
-      count_(std::move(count)) {}
+      shared_(std::move(shared)) {}
 
 void http_session::run() {
   do_read();
@@ -122,7 +122,7 @@ void http_session::upgrade() {
   if (auto it = url->params().find("name"); it != url->params().end())
     name = (*it).value;
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), parser_->release(),
-                                         limits_, count_);
+                                         limits_, shared_);
   ws->set_owner(handlers_.on_upgrade(ws, std::move(name)));
 }
 

@@ -4,6 +4,7 @@
 
 #include "net/beast.hpp"
 #include "net/server.hpp"
+#include "net/shared_state.hpp"
 
 #include <memory>
 #include <optional>
@@ -13,7 +14,7 @@ namespace chat::net {
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(tcp::socket&& socket, const net_limits& limits, const handlers& h,
-               std::shared_ptr<session_count> count);
+               std::shared_ptr<shared_state> shared);
   void run();
 
 private:
@@ -30,7 +31,7 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   const net_limits& limits_;
   const handlers& handlers_;
-  std::shared_ptr<session_count> count_;
+  std::shared_ptr<shared_state> shared_;
 };
 
 } // namespace chat::net

@@ -5,9 +5,9 @@
 namespace chat::net {
 
 listener::listener(asio::io_context& ioc, const net_limits& limits, const handlers& h,
-                   std::shared_ptr<session_count> count)
+                   std::shared_ptr<shared_state> shared)
     : ioc_(ioc), acceptor_(asio::make_strand(ioc)), limits_(limits), handlers_(h),
-      count_(std::move(count)) {}
+      shared_(std::move(shared)) {}
 
 beast::error_code listener::open(const tcp::endpoint& at) {
   beast::error_code ec;
@@ -43,7 +43,7 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   if (!ec) {
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), limits_, handlers_, count_)->run();
+    std::make_shared<http_session>(std::move(socket), limits_, handlers_, shared_)->run();
   }
   // EMFILE and friends: keep accepting; the next attempt may succeed once sockets close.
   do_accept();

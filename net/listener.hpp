@@ -3,6 +3,7 @@
 
 #include "net/beast.hpp"
 #include "net/server.hpp"
+#include "net/shared_state.hpp"
 
 #include <memory>
 
@@ -11,7 +12,7 @@ namespace chat::net {
 class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(asio::io_context& ioc, const net_limits& limits, const handlers& h,
-           std::shared_ptr<session_count> count);
+           std::shared_ptr<shared_state> shared);
 
   beast::error_code open(const tcp::endpoint& at);
   tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -26,7 +27,7 @@ private:
   tcp::acceptor acceptor_;
   const net_limits& limits_;
   const handlers& handlers_;
-  std::shared_ptr<session_count> count_;
+  std::shared_ptr<shared_state> shared_;
 };
 
 } // namespace chat::net

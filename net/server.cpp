@@ -12,7 +12,8 @@ struct server::impl {
   handlers h;
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::shared_ptr<session_count> count = std::make_shared<session_count>();
+  std::shared_ptr<shared_state> shared =
+      std::make_shared<shared_state>(ioc.get_executor());
   std::shared_ptr<listener> acceptor;
   std::vector<std::thread> threads;
 };
@@ -33,7 +34,7 @@ std::string server::listen(const std::string& host, unsigned short port) {
   if (ec)
     return "chat.host: \"" + host + "\" is not an IP address";
   impl_->acceptor =
-      std::make_shared<listener>(impl_->ioc, impl_->limits, impl_->h, impl_->count);
+      std::make_shared<listener>(impl_->ioc, impl_->limits, impl_->h, impl_->shared);
   if (auto err = impl_->acceptor->open(tcp::endpoint{addr, port}))
     return "cannot listen on " + host + ":" + std::to_string(port) + ": " + err.message();
   return {};
@@ -57,7 +58,7 @@ void server::stop_accepting() {
 void server::stop(std::chrono::milliseconds grace) {
   stop_accepting();
   impl_->work.reset();
-  impl_->count->wait_empty(grace);
+  impl_->shared->wait_empty(grace);
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     t.join();

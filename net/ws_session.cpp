@@ -7,15 +7,15 @@
 namespace chat::net {
 
 ws_session::ws_session(tcp::socket&& socket, http::request<http::string_body> req,
-                       const net_limits& limits, std::shared_ptr<session_count> count)
+                       const net_limits& limits, std::shared_ptr<shared_state> shared)
     : ws_(std::move(socket), &limits.counters->outbound_queue_bytes),
-      req_(std::move(req)), limits_(limits), count_(std::move(count)),
+      req_(std::move(req)), limits_(limits), shared_(std::move(shared)),
       close_deadline_(ws_.get_executor()) {
-  count_->add();
+  shared_->add();
 }
 
 ws_session::~ws_session() {
-  count_->remove();
+  shared_->remove();
 }
 
 void ws_session::accept() {
@@ -100,20 +100,47 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::send(frame text) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)] {
-    // Before the upgrade there is no WebSocket to frame for (a direct message to a
-    // client still in its handshake); after the close began nothing more goes out.
-    if (self->closing_ || !self->ws_.is_open())
-      return;
-    auto& out = self->ws_.next_layer();
-    if (out.buffered() + text->size() > self->limits_.max_outbound_bytes) {
-      // A slow consumer: it gets nothing more, only the close.
-      self->limits_.counters->count_close(metrics::slow_1013);
-      self->start_close(1013, "slow consumer: outbound queue full");
-      return;
-    }
-    out.write_text(*text);
-  });
+  if (limits_.io_threads == 1) {
+    shared_->out.push(shared_from_this(), std::move(text));
+    return;
+  }
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), text = std::move(text)] { self->write(text); });
+}
+
+void ws_session::write(const frame& text) {
+  // Before the upgrade there is no WebSocket to frame for (a direct message to a
+  // client still in its handshake); after the close began nothing more goes out.
+  if (closing_ || !ws_.is_open())
+    return;
+  auto& out = ws_.next_layer();
+  if (out.buffered() + text->size() > limits_.max_outbound_bytes) {
+    // A slow consumer: it gets nothing more, only the close.
+    limits_.counters->count_close(metrics::slow_1013);
+    start_close(1013, "slow consumer: outbound queue full");
+    return;
+  }
+  out.write_text(*text);
+}
+
+void outbox::push(std::shared_ptr<ws_session> to, frame text) {
+  std::lock_guard<std::mutex> guard{m_};
+  items_.emplace_back(std::move(to), std::move(text));
+  if (!scheduled_) {
+    scheduled_ = true;
+    asio::post(io_, [this] { drain(); });
+  }
+}
+
+void outbox::drain() {
+  {
+    std::lock_guard<std::mutex> guard{m_};
+    std::swap(items_, draining_);
+    scheduled_ = false;
+  }
+  for (auto& [session, text] : draining_)
+    session->write(text);
+  draining_.clear();
 }
 
 void ws_session::ping() {

@@ -7,6 +7,7 @@
 #include "net/beast.hpp"
 #include "net/corked_socket.hpp"
 #include "net/server.hpp"
+#include "net/shared_state.hpp"
 
 #include <caf/actor.hpp>
 #include <memory>
@@ -16,7 +17,7 @@ namespace chat::net {
 class ws_session : public client_link, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(tcp::socket&& socket, http::request<http::string_body> req,
-             const net_limits& limits, std::shared_ptr<session_count> count);
+             const net_limits& limits, std::shared_ptr<shared_state> shared);
   ~ws_session() override;
 
   void set_owner(caf::actor owner) { owner_ = std::move(owner); }
@@ -24,6 +25,8 @@ public:
   void accept() override;
   void reject(unsigned http_status, std::string why) override;
   void send(frame text) override;
+  // On the io thread (or the session's strand): queue a frame for the client.
+  void write(const frame& text);
   void ping() override;
   void close(std::uint16_t code, std::string reason) override;
   void drop() override;
@@ -39,7 +42,7 @@ private:
   websocket::stream<corked_socket> ws_;
   http::request<http::string_body> req_;
   const net_limits& limits_;
-  std::shared_ptr<session_count> count_;
+  std::shared_ptr<shared_state> shared_;
   caf::actor owner_;
   beast::flat_buffer buffer_;
   bool pinging_ = false;

@@ -156,3 +156,29 @@ BOOST_AUTO_TEST_CASE(allowed_origins_must_be_strings) {
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.output.find("chat.allowed-origins") != std::string::npos, r.output);
 }
+
+BOOST_AUTO_TEST_CASE(several_io_threads_chat_and_shut_down_cleanly) {
+  // With more than one io thread each session runs on its own strand and frames cross
+  // by a post per frame instead of the outbox: the same behaviour is expected.
+  server_process server{{"--chat.io-threads=4"}};
+  std::vector<ws_client> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.emplace_back(server.port(), "/ws?name=c" + std::to_string(i));
+    clients.back().expect("welcome");
+  }
+  for (int i = 0; i < 6; ++i)
+    clients[static_cast<std::size_t>(i)].send(
+        R"({"type":"send_message","payload":{"message":"from )" + std::to_string(i) +
+        "\"}}");
+  for (auto& c : clients) {
+    int got = 0;
+    while (got < 6) {
+      c.expect("new_message");
+      ++got;
+    }
+  }
+  server.signal(SIGTERM);
+  for (auto& c : clients)
+    BOOST_TEST(c.close_code() == 1001);
+  BOOST_TEST(server.wait_exit(std::chrono::seconds(2)) == 0);
+}
