@@ -6,6 +6,10 @@
 
 namespace chat::net {
 
+namespace {
+constexpr std::size_t read_chunk = 128;
+} // namespace
+
 ws_session::ws_session(tcp::socket&& socket, http::request<http::string_body> req,
                        const net_limits& limits, std::shared_ptr<shared_state> shared)
     : ws_(std::move(socket), &limits.counters->outbound_queue_bytes),
@@ -78,8 +82,11 @@ void ws_session::reject(unsigned http_status, std::string why) {
 }
 
 void ws_session::do_read() {
-  ws_.async_read(buffer_,
-                 beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+  // Small reads: an idle client then holds a small buffer (a whole-message read reserves
+  // 1.5 KiB per connection up front); a message is assembled over several reads.
+  ws_.async_read_some(
+      buffer_, read_chunk,
+      beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
 void ws_session::on_read(beast::error_code ec, std::size_t) {
@@ -91,11 +98,15 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     finish();
     return;
   }
-  if (ws_.got_text())
-    caf::anon_send(owner_, text_atom::value, beast::buffers_to_string(buffer_.data()));
-  else
-    caf::anon_send(owner_, binary_atom::value);
-  buffer_.consume(buffer_.size());
+  if (ws_.is_message_done()) {
+    if (ws_.got_text())
+      caf::anon_send(owner_, text_atom::value, beast::buffers_to_string(buffer_.data()));
+    else
+      caf::anon_send(owner_, binary_atom::value);
+    buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > 4 * read_chunk)
+      buffer_.shrink_to_fit(); // one big message must not cost an idle client forever
+  }
   do_read();
 }
 
@@ -141,6 +152,9 @@ void outbox::drain() {
   for (auto& [session, text] : draining_)
     session->write(text);
   draining_.clear();
+  if (draining_.capacity() > 4096)
+    draining_
+        .shrink_to_fit(); // a burst (a room of thousands joining) must not stay resident
 }
 
 void ws_session::ping() {
