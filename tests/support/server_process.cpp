@@ -21,7 +21,7 @@ std::string default_config_path() {
 
 namespace {
 
-int spawn(const std::vector<std::string>& args, int& out_fd) {
+int spawn(const std::string& path, const std::vector<std::string>& args, int& out_fd) {
   int fds[2];
   if (pipe(fds) != 0)
     throw std::runtime_error("pipe failed");
@@ -34,13 +34,13 @@ int spawn(const std::vector<std::string>& args, int& out_fd) {
     close(fds[0]);
     close(fds[1]);
     std::vector<char*> argv;
-    auto path = chatd_path();
-    argv.push_back(path.data());
+    auto program = path;
+    argv.push_back(program.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy)
       argv.push_back(a.data());
     argv.push_back(nullptr);
-    execv(path.c_str(), argv.data());
+    execv(program.c_str(), argv.data());
     _exit(127);
   }
   close(fds[1]);
@@ -83,7 +83,7 @@ server_process::server_process(std::vector<std::string> args) {
                                "--chat.host=127.0.0.1", "--chat.port=0",
                                "--chat.web-root=" CHAT_SOURCE_DIR "/web"};
   all.insert(all.end(), args.begin(), args.end());
-  pid_ = spawn(all, out_fd_);
+  pid_ = spawn(chatd_path(), all, out_fd_);
   std::string out;
   static const std::regex listening{"listening on 127\\.0\\.0\\.1:([0-9]+)"};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -132,8 +132,13 @@ long server_process::rss_kib() const {
 
 run_result run_chatd(const std::vector<std::string>& args,
                      std::chrono::milliseconds timeout) {
+  return run_program(chatd_path(), args, timeout);
+}
+
+run_result run_program(const std::string& path, const std::vector<std::string>& args,
+                       std::chrono::milliseconds timeout) {
   int fd = -1;
-  auto pid = spawn(args, fd);
+  auto pid = spawn(path, args, fd);
   run_result r;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

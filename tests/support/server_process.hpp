@@ -46,4 +46,8 @@ struct run_result {
 run_result run_chatd(const std::vector<std::string>& args,
                      std::chrono::milliseconds timeout);
 
+// Runs any program to completion; killed when it outlives `timeout`.
+run_result run_program(const std::string& path, const std::vector<std::string>& args,
+                       std::chrono::milliseconds timeout);
+
 } // namespace chat::test
