@@ -144,7 +144,7 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
           for (auto& [addr, c] : self->state.clients)
             if (c.ping_round == r) {
               self->state.limits.counters->count_close(metrics::pong_timeout);
-              self->send(c.conn, drop_atom::value);
+              self->send<caf::message_priority::high>(c.conn, drop_atom::value);
             }
         },
         [self](pong_atom, const caf::actor& conn) {
@@ -180,7 +180,8 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
           auto& st = self->state;
           st.shutting_down = true;
           for (auto& [addr, c] : st.clients)
-            self->send(c.conn, shutdown_atom::value);
+            // Ahead of whatever the connection still has queued: it closes at once.
+            self->send<caf::message_priority::high>(c.conn, shutdown_atom::value);
           auto rp = self->make_response_promise();
           st.shutdown_waiters.push_back(rp);
           finish_shutdown_if_done(self);

@@ -57,6 +57,7 @@ void server::stop_accepting() {
 
 void server::stop(std::chrono::milliseconds grace) {
   stop_accepting();
+  impl_->shared->stopped = true;
   impl_->work.reset();
   impl_->shared->wait_empty(grace);
   impl_->ioc.stop();

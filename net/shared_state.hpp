@@ -38,6 +38,7 @@ struct shared_state {
   explicit shared_state(asio::any_io_executor io) : out(std::move(io)) {}
 
   std::atomic<std::size_t> live{0};
+  std::atomic<bool> stopped{false}; // set by server::stop(): no more posts from outside
   std::mutex m;
   std::condition_variable cv;
   outbox out;

@@ -14,7 +14,7 @@ ws_session::ws_session(tcp::socket&& socket, http::request<http::string_body> re
                        const net_limits& limits, std::shared_ptr<shared_state> shared)
     : ws_(std::move(socket), &limits.counters->outbound_queue_bytes),
       req_(std::move(req)), limits_(limits), shared_(std::move(shared)),
-      close_deadline_(ws_.get_executor()) {
+      batched_(limits.io_threads == 1), close_deadline_(ws_.get_executor()) {
   shared_->add();
 }
 
@@ -23,7 +23,7 @@ ws_session::~ws_session() {
 }
 
 void ws_session::accept() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  run_on_io([self = shared_from_this()] {
     if (self->closing_)
       return;
     auto& ws = self->ws_;
@@ -56,7 +56,7 @@ void ws_session::on_accept(beast::error_code ec) {
 }
 
 void ws_session::reject(unsigned http_status, std::string why) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), http_status, why] {
+  run_on_io([self = shared_from_this(), http_status, why] {
     if (self->closing_)
       return;
     self->closing_ = true;
@@ -111,12 +111,13 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::send(frame text) {
-  if (limits_.io_threads == 1) {
+  if (shared_->stopped)
+    return;
+  if (batched_) {
     shared_->out.push(shared_from_this(), std::move(text));
     return;
   }
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), text = std::move(text)] { self->write(text); });
+  run_on_io([self = shared_from_this(), text = std::move(text)] { self->write(text); });
 }
 
 void ws_session::write(const frame& text) {
@@ -158,7 +159,7 @@ void outbox::drain() {
 }
 
 void ws_session::ping() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  run_on_io([self = shared_from_this()] {
     if (self->closing_ || self->pinging_ || !self->ws_.is_open())
       return;
     self->pinging_ = true;
@@ -167,10 +168,9 @@ void ws_session::ping() {
 }
 
 void ws_session::close(std::uint16_t code, std::string reason) {
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), code, reason = std::move(reason)] {
-               self->start_close(code, reason);
-             });
+  run_on_io([self = shared_from_this(), code, reason = std::move(reason)] {
+    self->start_close(code, reason);
+  });
 }
 
 void ws_session::start_close(std::uint16_t code, std::string reason) {
@@ -198,7 +198,7 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
 }
 
 void ws_session::drop() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  run_on_io([self = shared_from_this()] {
     self->closing_ = true;
     self->cut();
   });

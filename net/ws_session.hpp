@@ -32,6 +32,12 @@ public:
   void drop() override;
 
 private:
+  // Runs `f` on this session's executor; a no-op once the server stopped (an actor that
+  // outlives the network must not post to a finished io_context).
+  template <class F> void run_on_io(F&& f) {
+    if (!shared_->stopped)
+      asio::post(ws_.get_executor(), std::forward<F>(f));
+  }
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
@@ -43,6 +49,7 @@ private:
   http::request<http::string_body> req_;
   const net_limits& limits_;
   std::shared_ptr<shared_state> shared_;
+  const bool batched_; // one io thread: frames cross through the shared outbox
   caf::actor owner_;
   beast::flat_buffer buffer_;
   bool pinging_ = false;
