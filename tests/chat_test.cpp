@@ -1,7 +1,6 @@
 // The chat itself, against a real chatd on an ephemeral loopback port.
 #define BOOST_TEST_MODULE chat
-#include "tests/support/server_process.hpp"
-#include "tests/support/ws_client.hpp"
+#include "tests/support/events.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <regex>
@@ -13,18 +12,8 @@ namespace {
 
 struct server_fixture {
   server_process server;
-  ws_client join(const std::string& name) {
-    ws_client c{server.port(), "/ws?name=" + name};
-    auto w = c.expect("welcome");
-    BOOST_TEST(w.at("payload").at("user").as_string() == name);
-    return c;
-  }
+  ws_client join(const std::string& name) { return chat::test::join(server, name); }
 };
-
-std::string say(const std::string& message, const std::string& from) {
-  return json::serialize(json::object{
-      {"type", "send_message"}, {"payload", {{"message", message}, {"from", from}}}});
-}
 
 std::string text_of(const json::object& ev) {
   return std::string(ev.at("payload").at("message").as_string());

@@ -1,7 +1,6 @@
 // Start, configuration, liveness and shutdown of a real chatd process.
 #define BOOST_TEST_MODULE lifecycle
-#include "tests/support/server_process.hpp"
-#include "tests/support/ws_client.hpp"
+#include "tests/support/events.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <csignal>
@@ -33,11 +32,6 @@ run_result start_with(const std::string& conf_body, std::vector<std::string> ext
   std::vector<std::string> args{"--config-file=" + conf.path};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_chatd(args, std::chrono::seconds(10));
-}
-
-int connections(unsigned short port) {
-  auto r = http_request(port, "/healthz");
-  return json::parse(r.body).at("connections").to_number<int>();
 }
 
 } // namespace

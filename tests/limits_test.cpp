@@ -1,8 +1,7 @@
 // Rate limits, protocol errors in a row, slow consumers, max-connections and frame size,
 // against a real chatd on an ephemeral loopback port.
 #define BOOST_TEST_MODULE limits
-#include "tests/support/server_process.hpp"
-#include "tests/support/ws_client.hpp"
+#include "tests/support/events.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <thread>
@@ -11,31 +10,6 @@ using namespace chat::test;
 namespace json = boost::json;
 
 namespace {
-
-std::string type_of(const json::object& ev) {
-  return std::string(ev.at("type").as_string());
-}
-
-const json::object& payload_of(const json::object& ev) {
-  return ev.at("payload").as_object();
-}
-
-std::string str(const json::value& v) {
-  return std::string(v.as_string());
-}
-
-std::string say(const std::string& message) {
-  return json::serialize(
-      json::object{{"type", "send_message"}, {"payload", {{"message", message}}}});
-}
-
-// The next event must be the new_message `text`.
-json::object next_message(ws_client& c, const std::string& text) {
-  auto ev = c.next();
-  BOOST_TEST_REQUIRE(type_of(ev) == "new_message", "got " << json::serialize(ev));
-  BOOST_TEST(str(payload_of(ev).at("message")) == text);
-  return ev;
-}
 
 // The next new_message must be `text`; only a user_left of `slow` (closed meanwhile)
 // may come before it.
@@ -51,20 +25,6 @@ void next_message_skipping_presence(ws_client& c, const std::string& text) {
                                            << text.substr(0, 20) << "...");
     return;
   }
-}
-
-ws_client join(server_process& server, const std::string& name) {
-  ws_client c{server.port(), "/ws?name=" + name};
-  auto w = c.next();
-  BOOST_TEST_REQUIRE(type_of(w) == "welcome", "got " << json::serialize(w));
-  BOOST_TEST(str(payload_of(w).at("user")) == name);
-  return c;
-}
-
-int connections(unsigned short port) {
-  auto r = http_request(port, "/healthz");
-  BOOST_TEST_REQUIRE(r.status == 200u);
-  return json::parse(r.body).at("connections").to_number<int>();
 }
 
 // Waits, one /healthz round trip at a time (bounded), until the server counts `n`.

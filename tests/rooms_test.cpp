@@ -2,8 +2,7 @@
 // chatd on an ephemeral loopback port. "Did not receive X" is shown with a marker: a
 // later event is made to arrive and the next event read must be that marker.
 #define BOOST_TEST_MODULE rooms
-#include "tests/support/server_process.hpp"
-#include "tests/support/ws_client.hpp"
+#include "tests/support/events.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <future>
@@ -13,25 +12,6 @@ using namespace chat::test;
 namespace json = boost::json;
 
 namespace {
-
-std::string type_of(const json::object& ev) {
-  return std::string(ev.at("type").as_string());
-}
-
-const json::object& payload_of(const json::object& ev) {
-  return ev.at("payload").as_object();
-}
-
-std::string str(const json::value& v) {
-  return std::string(v.as_string());
-}
-
-std::string say(const std::string& message, const std::string& from = {}) {
-  json::object p{{"message", message}};
-  if (!from.empty())
-    p["from"] = from;
-  return json::serialize(json::object{{"type", "send_message"}, {"payload", p}});
-}
 
 std::string say_ref(const std::string& message, const std::string& ref) {
   return json::serialize(json::object{
@@ -70,14 +50,6 @@ void next_presence_event(ws_client& c, const std::string& type, const std::strin
   BOOST_TEST(str(payload_of(ev).at("user")) == user);
 }
 
-// The next event must be the new_message `text` (the marker).
-json::object next_message(ws_client& c, const std::string& text) {
-  auto ev = c.next();
-  BOOST_TEST_REQUIRE(type_of(ev) == "new_message", "got " << json::serialize(ev));
-  BOOST_TEST(str(payload_of(ev).at("message")) == text);
-  return ev;
-}
-
 // Sends a marker message from `c` and checks it is the next event `c` reads.
 void marker(ws_client& c, const std::string& text) {
   c.send(say(text));
@@ -100,14 +72,8 @@ struct server_fixture {
   server_process server;
   server_fixture() : server{} {}
   explicit server_fixture(std::vector<std::string> args) : server{std::move(args)} {}
-  ws_client join(const std::string& name) {
-    ws_client c{server.port(), "/ws?name=" + name};
-    auto w = c.next(); // the first event, with nothing (e.g. a user_joined) before it
-    BOOST_TEST_REQUIRE(type_of(w) == "welcome", "got " << json::serialize(w));
-    BOOST_TEST(str(payload_of(w).at("user")) == name);
-    BOOST_TEST(str(payload_of(w).at("room")) == "general");
-    return c;
-  }
+  // welcome must be the first event, with nothing (e.g. a user_joined) before it
+  ws_client join(const std::string& name) { return chat::test::join(server, name); }
 };
 
 struct ping_fixture : server_fixture {
@@ -118,11 +84,6 @@ struct ping_fixture : server_fixture {
 struct two_rooms_fixture : server_fixture {
   two_rooms_fixture() : server_fixture{{"--chat.max-rooms=2"}} {}
 };
-
-int connections(unsigned short port) {
-  auto r = http_request(port, "/healthz");
-  return json::parse(r.body).at("connections").to_number<int>();
-}
 
 } // namespace
 

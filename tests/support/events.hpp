@@ -1,0 +1,60 @@
+// Small helpers the integration suites share: reading events, building frames, joining.
+#pragma once
+
+#include "tests/support/server_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+namespace chat::test {
+
+inline std::string type_of(const boost::json::object& ev) {
+  return std::string(ev.at("type").as_string());
+}
+
+inline const boost::json::object& payload_of(const boost::json::object& ev) {
+  return ev.at("payload").as_object();
+}
+
+inline std::string str(const boost::json::value& v) {
+  return std::string(v.as_string());
+}
+
+// A send_message frame; `from` only when given.
+inline std::string say(const std::string& message, const std::string& from = {}) {
+  boost::json::object p{{"message", message}};
+  if (!from.empty())
+    p["from"] = from;
+  return boost::json::serialize(
+      boost::json::object{{"type", "send_message"}, {"payload", p}});
+}
+
+// The next event must be the new_message `text` (often a marker proving that nothing
+// else came first).
+inline boost::json::object next_message(ws_client& c, const std::string& text) {
+  auto ev = c.next();
+  BOOST_TEST_REQUIRE(type_of(ev) == "new_message", "got " << boost::json::serialize(ev));
+  BOOST_TEST(str(payload_of(ev).at("message")) == text);
+  return ev;
+}
+
+// Connects as `name`; the first event must be its welcome, in general.
+inline ws_client join(const server_process& server, const std::string& name) {
+  ws_client c{server.port(), "/ws?name=" + name};
+  auto w = c.next();
+  BOOST_TEST_REQUIRE(type_of(w) == "welcome", "got " << boost::json::serialize(w));
+  BOOST_TEST(str(payload_of(w).at("user")) == name);
+  BOOST_TEST(str(payload_of(w).at("room")) == "general");
+  return c;
+}
+
+// The server's connection count from /healthz.
+inline int connections(unsigned short port) {
+  auto r = http_request(port, "/healthz");
+  BOOST_TEST_REQUIRE(r.status == 200u);
+  return boost::json::parse(r.body).at("connections").to_number<int>();
+}
+
+} // namespace chat::test
