@@ -99,7 +99,6 @@ int main(int argc, char** argv) {
   std::cout << "chatd: " << strsignal(sig) << ", closing every client with 1001"
             << std::endl;
   auto deadline = std::chrono::steady_clock::now() + shutdown_grace;
-  net->stop_accepting();
   {
     caf::scoped_actor self{sys};
     self->request(w.manager, shutdown_grace, chat::shutdown_atom::value)

@@ -50,16 +50,14 @@ void server::run(unsigned threads) {
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
 
-void server::stop_accepting() {
-  if (impl_->acceptor)
-    impl_->acceptor->stop();
-}
-
 void server::stop(std::chrono::milliseconds grace) {
-  stop_accepting();
-  impl_->shared->stopped = true;
+  // The port stays open while sessions finish their close handshakes, so that /healthz
+  // answers 503 and new upgrades are refused with 503 instead of a refused connection.
   impl_->work.reset();
   impl_->shared->wait_empty(grace);
+  if (impl_->acceptor)
+    impl_->acceptor->stop();
+  impl_->shared->stopped = true;
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     t.join();

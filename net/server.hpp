@@ -50,11 +50,8 @@ public:
 
   void run(unsigned threads);
 
-  // Closes the acceptor; open sessions go on.
-  void stop_accepting();
-
-  // Stops accepting; waits up to `grace` for open sessions to finish their close
-  // handshakes, then stops the io_context and joins its threads.
+  // Waits up to `grace` for open sessions to finish their close handshakes, then stops
+  // accepting, stops the io_context and joins its threads.
   void stop(std::chrono::milliseconds grace);
 
 private:

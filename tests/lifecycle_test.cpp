@@ -176,3 +176,21 @@ BOOST_AUTO_TEST_CASE(several_io_threads_chat_and_shut_down_cleanly) {
     BOOST_TEST(c.close_code() == 1001);
   BOOST_TEST(server.wait_exit(std::chrono::seconds(2)) == 0);
 }
+
+BOOST_AUTO_TEST_CASE(healthz_is_503_and_upgrades_are_refused_during_shutdown) {
+  server_process server;
+  // `lingering` never reads again, so its close handshake keeps the shutdown going (up to
+  // the 1.5 s grace) while the rest of this test looks at the server.
+  ws_client lingering{server.port(), "/ws?name=lingering"};
+  lingering.expect("welcome");
+  ws_client c{server.port(), "/ws?name=c"};
+  c.expect("welcome");
+  BOOST_TEST(http_request(server.port(), "/healthz").status == 200u);
+  server.signal(SIGTERM);
+  BOOST_TEST(c.close_code() == 1001); // the manager has begun to shut down
+  auto r = http_request(server.port(), "/healthz");
+  BOOST_TEST(r.status == 503u);
+  BOOST_TEST(json::parse(r.body).at("status").as_string() == "shutting_down");
+  BOOST_TEST(ws_client::refused_status(server.port()) == 503u);
+  BOOST_TEST(server.wait_exit(std::chrono::seconds(2)) == 0);
+}
