@@ -28,6 +28,7 @@ struct room_state {
   std::unordered_map<std::string, std::size_t> connections_of; // user -> connections here
   std::uint64_t last_id = 0;
   std::deque<chat_message> history;
+  chat_message pending; // the last message, when history-size is 0
 
   bool announces_presence() const {
     return members.size() <= limits.presence_max_members;
@@ -69,6 +70,21 @@ void remove_user(room_actor* self, const std::string& user) {
     if (st.announces_presence())
       broadcast(self, encode_user_left(st.name, user));
   }
+}
+
+// Numbers, stamps, broadcasts (serialized once for every member) and keeps a message.
+const chat_message& publish(room_actor* self, const std::string& user, std::string text,
+                            std::int64_t received_ns) {
+  auto& st = self->state;
+  st.pending = chat_message{++st.last_id, st.name, std::move(text), user, rfc3339_now()};
+  broadcast(self, encode_new_message(st.pending));
+  st.limits.counters->observe_broadcast(now_ns() - received_ns);
+  if (st.limits.history_size == 0)
+    return st.pending;
+  if (st.history.size() == st.limits.history_size)
+    st.history.pop_front();
+  st.history.push_back(std::move(st.pending));
+  return st.history.back();
 }
 
 bool remove_member(room_actor* self, const caf::actor_addr& who) {
@@ -117,18 +133,16 @@ caf::actor spawn_room(caf::actor_system& sys, std::string name, const chat_limit
         [self](publish_atom, const std::string&, const std::string& user,
                std::string& text, const std::string& ref, const caf::actor& sender,
                std::int64_t received_ns) {
-          auto& st = self->state;
-          chat_message m{++st.last_id, st.name, std::move(text), user, rfc3339_now()};
-          broadcast(self, encode_new_message(m));
-          st.limits.counters->observe_broadcast(now_ns() - received_ns);
+          const auto& m = publish(self, user, std::move(text), received_ns);
           if (!ref.empty())
             self->send(sender, deliver_atom::value,
-                       make_frame(encode_ack(ref, m.id, st.name)));
-          if (st.limits.history_size > 0) {
-            if (st.history.size() == st.limits.history_size)
-              st.history.pop_front();
-            st.history.push_back(std::move(m));
-          }
+                       make_frame(encode_ack(ref, m.id, self->state.name)));
+        },
+        // From the HTTP API: answers with the new_message payload.
+        [self](publish_atom, const std::string&, const std::string& user,
+               std::string& text, std::int64_t received_ns) {
+          return encode_message_payload(
+              publish(self, user, std::move(text), received_ns));
         },
         [self](rename_atom, const std::string&, const caf::actor& conn,
                const std::string& user) {

@@ -7,6 +7,8 @@
 //    int64 received_ns)     [received_ns feeds the broadcast-latency histogram]
 //   (rename_atom, string room, actor conn, string user)
 //   (users_atom, string room) -> vector<string>
+//   (publish_atom, string room, string user, string text, int64 received_ns) -> string
+//       [the HTTP API: answers with the new_message payload]
 //   (history_atom, string room, uint64 before, size_t limit) -> frame
 // It tells the router (leave_atom, string room) whenever a member goes.
 #pragma once

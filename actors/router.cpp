@@ -51,6 +51,11 @@ room_entry* open_room(router_actor* self, const std::string& name) {
   return entry;
 }
 
+std::string too_many_rooms(router_actor* self) {
+  return "too many rooms: the server holds at most " +
+         std::to_string(self->state.limits.max_rooms) + " rooms and none is empty";
+}
+
 caf::actor find_room(router_actor* self, const std::string& name) {
   auto it = self->state.rooms.find(name);
   return it == self->state.rooms.end() ? caf::actor{} : it->second.actor;
@@ -74,9 +79,7 @@ caf::actor spawn_router(caf::actor_system& sys, const chat_limits& limits,
           auto rp = self->make_response_promise();
           auto* target = open_room(self, room);
           if (target == nullptr) {
-            rp.deliver(join_refused("too many rooms: the server holds at most " +
-                                    std::to_string(self->state.limits.max_rooms) +
-                                    " rooms and none is empty"));
+            rp.deliver(join_refused(too_many_rooms(self)));
             return rp;
           }
           auto target_actor = target->actor;
@@ -105,6 +108,22 @@ caf::actor spawn_router(caf::actor_system& sys, const chat_limits& limits,
           if (auto dest = find_room(self, room))
             self->delegate(dest, a, room, std::move(user), std::move(text),
                            std::move(ref), std::move(sender), received_ns);
+        },
+        // From the HTTP API: creates the room when needed, like a change_room would.
+        [self](publish_atom a, const std::string& room, std::string& user,
+               std::string& text, std::int64_t received_ns) {
+          auto rp = self->make_response_promise();
+          auto* entry = open_room(self, room);
+          if (entry == nullptr) {
+            rp.deliver(too_many_rooms(self), std::string{});
+            return rp;
+          }
+          self->request(entry->actor, caf::infinite, a, room, std::move(user),
+                        std::move(text), received_ns)
+              .then([rp](std::string& payload) mutable {
+                rp.deliver(std::string{}, std::move(payload));
+              });
+          return rp;
         },
         [self](rename_atom a, const std::string& room, caf::actor& conn,
                std::string& user) {

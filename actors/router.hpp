@@ -6,6 +6,8 @@
 //       -> (string error, actor room, vector<string> users)   [error empty on success]
 //   (publish_atom, string room, string user, string text, string ref, actor sender,
 //    int64 received_ns)
+//   (publish_atom, string room, string user, string text, int64 received_ns)
+//       -> (string error, string new_message payload)   [the HTTP API; creates the room]
 //   (rename_atom, string room, actor conn, string user)
 //   (users_atom, string room) -> vector<string>
 //   (history_atom, string room, uint64 before, size_t limit) -> frame   [before 0: newest]

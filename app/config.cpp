@@ -38,6 +38,7 @@ const std::map<std::string, rule>& rules() {
       {"history-size", {kind::integer, 0, 100000}},
       {"web-root", {kind::text, 0, 0}},
       {"allowed-origins", {kind::text_list, 0, 0}},
+      {"api-key", {kind::text, 0, 0}},
   };
   return xs;
 }
@@ -105,7 +106,8 @@ chat_config::chat_config() {
       .add(web_root, "web-root", "folder served at / (the chat page)")
       .add(allowed_origins, "allowed-origins",
            "Origins allowed to open /ws, e.g. [\"https://chat.example\"] (empty: same "
-           "host)");
+           "host)")
+      .add(api_key, "api-key", "Bearer token the REST API requires (empty: none)");
 }
 
 std::string chat_config::help_text() const {

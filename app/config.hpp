@@ -33,6 +33,7 @@ public:
   std::size_t history_size = 100;
   std::string web_root = "web";
   std::vector<std::string> allowed_origins;
+  std::string api_key; // empty: the REST API is open
 
   std::string help_text() const;
 

@@ -73,8 +73,10 @@ int main(int argc, char** argv) {
     return chat::spawn_connection(*w.sys, std::move(link), std::move(name), w.limits,
                                   w.manager, w.router);
   };
-  handlers.on_request = [&w](const std::string& path, chat::net::responder respond) {
-    return w.api.answer(path, std::move(respond));
+  handlers.on_request = [&w](const chat::net::http_request& req,
+                             chat::net::responder respond) {
+    return w.api.answer({req.method, req.path, req.query, req.authorization, req.body},
+                        std::move(respond));
   };
   auto counters = std::make_shared<chat::metrics>();
   auto transport = cfg.transport_limits();
@@ -89,7 +91,8 @@ int main(int argc, char** argv) {
   w.limits.counters = counters;
   w.manager = chat::spawn_manager(sys, w.limits);
   w.router = chat::spawn_router(sys, w.limits, w.manager);
-  w.api = chat::http_api{&sys, w.manager, w.router, w.limits.node_name, counters};
+  w.api = chat::http_api{&sys,     w.manager,       w.router,   w.limits.node_name,
+                         counters, w.limits.decode, cfg.api_key};
   net->run(static_cast<unsigned>(cfg.io_threads));
   std::cout << "chatd listening on " << cfg.host << ":" << net->port() << " (node "
             << w.limits.node_name << ")" << std::endl;

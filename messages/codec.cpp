@@ -167,6 +167,25 @@ decoded decode(std::string_view text, const decode_limits& limits) {
   return decode_payload(type->value().get_string(), *payload, std::move(ref), limits);
 }
 
+decoded decode_payload(std::string_view type, std::string_view payload,
+                       const decode_limits& limits) {
+  json::error_code ec;
+  auto v = json::parse(payload, ec);
+  if (ec)
+    return fail(errc::bad_json, "body is not valid JSON: " + ec.message());
+  if (!v.is_object())
+    return fail(errc::invalid_payload, "body must be a JSON object");
+  return decode_payload(type, v.get_object(), {}, limits);
+}
+
+std::string payload_of(std::string_view envelope) {
+  return json::serialize(json::parse(envelope).at("payload"));
+}
+
+std::string encode_message_payload(const chat_message& m) {
+  return json::serialize(message_payload(m));
+}
+
 std::string encode_welcome(std::string_view user, std::string_view room,
                            std::string_view node, std::string_view sent) {
   return envelope("welcome",

@@ -21,6 +21,16 @@ using decoded = std::variant<client_event, protocol_error>;
 // Decodes one text frame. Never throws; a bad frame yields a protocol_error.
 decoded decode(std::string_view text, const decode_limits& limits);
 
+// Decodes the payload of an event of `type` given on its own (the HTTP API's bodies).
+decoded decode_payload(std::string_view type, std::string_view payload,
+                       const decode_limits& limits);
+
+// The payload of an envelope built by the encoders below, as JSON text (HTTP API replies).
+std::string payload_of(std::string_view envelope);
+
+// The new_message payload alone.
+std::string encode_message_payload(const chat_message& m);
+
 // Server -> client events, each a complete envelope ready for the wire.
 std::string encode_welcome(std::string_view user, std::string_view room,
                            std::string_view node, std::string_view sent);

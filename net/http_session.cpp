@@ -82,7 +82,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     respond(400, "text/plain; charset=utf-8", "bad request target\n");
     return;
   }
-  std::string path = url->path();
+  const std::string path = url->path();
   if (websocket::is_upgrade(req)) {
     if (path != "/ws")
       respond(404, "text/plain; charset=utf-8", "WebSocket endpoint is /ws\n");
@@ -92,26 +92,31 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
       upgrade();
     return;
   }
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    respond(405, "text/plain; charset=utf-8", "method not allowed\n");
-    return;
-  }
-  if (path == "/")
-    path = "/index.html";
-  if (serve_file(path))
-    return;
+  http_request info{std::string(req.method_string()),
+                    path,
+                    {},
+                    std::string(req[http::field::authorization]),
+                    req.body()};
+  for (auto param : url->params())
+    info.query[param.key] = param.value;
   auto self = shared_from_this();
   auto executor = stream_.get_executor();
-  bool known =
+  bool answered =
       handlers_.on_request &&
       handlers_.on_request(
-          path, [self, executor](unsigned status, std::string type, std::string body) {
+          info, [self, executor](unsigned status, std::string type, std::string body) {
             asio::post(executor, [self, status, type = std::move(type),
                                   body = std::move(body)]() mutable {
               self->respond(status, std::move(type), std::move(body));
             });
           });
-  if (!known)
+  if (answered)
+    return;
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    respond(405, "text/plain; charset=utf-8", "method not allowed\n");
+    return;
+  }
+  if (!serve_file(path == "/" ? "/index.html" : path))
     respond(404, "text/plain; charset=utf-8", "not found\n");
 }
 
@@ -149,7 +154,8 @@ void http_session::respond(unsigned status, std::string content_type, std::strin
   res->set(http::field::content_type, content_type);
   res->set(http::field::cache_control, cache_control);
   if (status == 405)
-    res->set(http::field::allow, "GET, HEAD");
+    res->set(http::field::allow,
+             req.target().substr(0, 5) == "/api/" ? "GET, POST" : "GET, HEAD");
   res->keep_alive(req.keep_alive());
   res->body() = std::move(body);
   res->prepare_payload();

@@ -8,6 +8,7 @@
 #include <caf/actor.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,15 @@ struct net_limits {
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
 };
 
+// A plain HTTP request for the application's endpoints (no Beast types).
+struct http_request {
+  std::string method;                       // "GET", "POST", ...
+  std::string path;                         // decoded, e.g. /api/rooms/general/messages
+  std::map<std::string, std::string> query; // decoded parameters
+  std::string authorization;                // the Authorization header
+  std::string body;
+};
+
 // Answers an HTTP request: status, content type, body.
 using responder =
     std::function<void(unsigned status, std::string content_type, std::string body)>;
@@ -33,8 +43,9 @@ struct handlers {
   // later calls link->accept() or link->reject(). `name` is the ?name= query parameter.
   std::function<caf::actor(std::shared_ptr<client_link> link, std::string name)>
       on_upgrade;
-  // Any other GET/HEAD not served from web_root. Returns false when the path is unknown.
-  std::function<bool(const std::string& path, responder respond)> on_request;
+  // Any other request, asked before web_root is searched. Returns false when the path is
+  // not the application's (then GET/HEAD look in web_root; other methods get 405).
+  std::function<bool(const http_request& req, responder respond)> on_request;
 };
 
 class server {

@@ -46,12 +46,15 @@ struct ws_client::impl {
 };
 
 http_reply http_request(unsigned short port, const std::string& target,
-                        const std::string& method, const std::string& body) {
+                        const std::string& method, const std::string& body,
+                        const std::string& authorization) {
   asio::io_context ioc;
   tcp::socket sock{ioc};
   sock.connect(loopback(port));
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
+  if (!authorization.empty())
+    req.set(http::field::authorization, authorization);
   req.body() = body;
   req.prepare_payload();
   http::write(sock, req);

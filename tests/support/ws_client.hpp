@@ -19,7 +19,8 @@ struct http_reply {
 
 // One plain HTTP request over a fresh connection (GET unless `method` says otherwise).
 http_reply http_request(unsigned short port, const std::string& target,
-                        const std::string& method = "GET", const std::string& body = {});
+                        const std::string& method = "GET", const std::string& body = {},
+                        const std::string& authorization = {});
 
 class ws_client {
 public:
