@@ -14,7 +14,6 @@ namespace chat {
 namespace {
 
 constexpr auto reply_timeout = std::chrono::seconds(10);
-constexpr const char* first_room = "general";
 
 struct connection_state {
   std::shared_ptr<client_link> link;

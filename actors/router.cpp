@@ -4,6 +4,7 @@
 #include "messages/atoms.hpp"
 #include "messages/codec.hpp"
 #include "messages/frame.hpp"
+#include "messages/names.hpp"
 
 #include <caf/all.hpp>
 #include <unordered_map>
@@ -37,9 +38,11 @@ room_entry* open_room(router_actor* self, const std::string& name) {
   auto& st = self->state;
   if (auto it = st.rooms.find(name); it != st.rooms.end())
     return &it->second;
-  if (st.rooms.size() >= st.limits.max_rooms) {
-    auto empty = std::find_if(st.rooms.begin(), st.rooms.end(),
-                              [](const auto& kv) { return kv.second.members == 0; });
+  // The first room is never refused nor released: a new connection must have a place.
+  if (st.rooms.size() >= st.limits.max_rooms && name != first_room) {
+    auto empty = std::find_if(st.rooms.begin(), st.rooms.end(), [](const auto& kv) {
+      return kv.second.members == 0 && kv.first != first_room;
+    });
     if (empty == st.rooms.end())
       return nullptr;
     self->send_exit(empty->second.actor, caf::exit_reason::user_shutdown);

@@ -10,6 +10,9 @@ constexpr std::size_t max_room_name = 64;
 constexpr std::size_t max_user_name = 32;
 constexpr std::size_t max_ref = 64;
 
+// Every connection starts here; it always exists, whatever max-rooms says.
+constexpr const char* first_room = "general";
+
 // 1..64 characters of [A-Za-z0-9_.-].
 bool valid_room_name(std::string_view name);
 

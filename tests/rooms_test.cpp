@@ -675,6 +675,22 @@ BOOST_AUTO_TEST_CASE(third_room_is_refused_while_both_are_occupied) {
              names({"alice", "bob"}));
 }
 
+BOOST_AUTO_TEST_CASE(general_is_never_released_so_newcomers_always_get_in) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  alice.send(move_to("r1"));
+  alice.expect("room_changed");
+  bob.send(move_to("r1"));
+  bob.expect("room_changed");
+  // general is empty now, but it is not given up for a new room...
+  bob.send(move_to("r2"));
+  BOOST_TEST(str(payload_of(bob.expect("error")).at("code")) == "invalid_payload");
+  // ...so a new connection still finds it.
+  auto carol = join("carol");
+  carol.send(say("made it"));
+  next_message(carol, "made it");
+}
+
 BOOST_AUTO_TEST_CASE(a_room_emptied_by_change_room_is_released) {
   auto alice = join("alice");
   auto bob = join("bob");
