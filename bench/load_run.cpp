@@ -129,6 +129,7 @@ class LoadRun final : public WsEvents {
   // io threads.
   void launch_next();
   void tick(Sender& s);
+  void arm(Sender& s); // waits for s.next, then ticks
   ThreadStats& stats();
   std::string name_of(std::uint32_t i) const { return o_.name_prefix + std::to_string(i); }
 
@@ -321,6 +322,10 @@ void LoadRun::tick(Sender& s) {
     ++senders_done_;
     return;
   }
+  arm(s);
+}
+
+void LoadRun::arm(Sender& s) {
   s.timer->expires_at(s.next);
   s.timer->async_wait([this, &s](const boost::system::error_code& ec) {
     if (ec) {
@@ -490,14 +495,7 @@ void LoadRun::start_senders() {
                       s.period * (static_cast<double>(k) / static_cast<double>(streams)));
     s.end = end;
     s.timer = std::make_unique<asio::steady_timer>(peers_[s.voices.front()].conn->executor());
-    s.timer->expires_at(s.next);
-    s.timer->async_wait([this, &s](const boost::system::error_code& ec) {
-      if (ec) {
-        ++senders_done_;
-        return;
-      }
-      tick(s);
-    });
+    arm(s);
   }
 }
 
