@@ -206,3 +206,52 @@ BOOST_AUTO_TEST_CASE(name_rules) {
   BOOST_TEST(valid_user_name(std::string(32, 'x')));
   BOOST_TEST(!valid_user_name(std::string(33, 'x')));
 }
+
+BOOST_AUTO_TEST_CASE(mutated_frames_never_throw_and_always_get_a_known_answer) {
+  // Bounded, seeded mutation of valid frames: every result is an event or an error
+  // with a code from the protocol, never an exception.
+  const std::vector<std::string> seeds{
+      R"({"type":"send_message","payload":{"message":"hi","from":"percy"},"ref":"r1"})",
+      R"({"type":"change_room","payload":{"name":"lobby"}})",
+      R"({"type":"send_direct","payload":{"to":"bob","message":"psst"}})",
+      R"({"type":"history","payload":{"room":"general","before":10,"limit":5}})",
+      R"({"type":"list_users","payload":{"room":"general"}})"};
+  const std::vector<std::string> codes{"bad_json", "unknown_type", "invalid_payload"};
+  std::uint32_t x = 12345; // xorshift: the same inputs on every run
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+  };
+  int events = 0, errors = 0;
+  for (int i = 0; i < 20000; ++i) {
+    auto frame = seeds[next() % seeds.size()];
+    for (int edits = 1 + static_cast<int>(next() % 4); edits > 0; --edits) {
+      auto at = next() % (frame.size() + 1);
+      switch (next() % 3) {
+      case 0:
+        frame.insert(at, 1, static_cast<char>(next() % 256));
+        break;
+      case 1:
+        if (at < frame.size())
+          frame.erase(at, 1);
+        break;
+      default:
+        if (at < frame.size())
+          frame[at] = static_cast<char>(next() % 256);
+      }
+    }
+    decoded d;
+    BOOST_REQUIRE_NO_THROW(d = decode(frame, limits));
+    if (auto* e = std::get_if<protocol_error>(&d)) {
+      ++errors;
+      BOOST_TEST((std::find(codes.begin(), codes.end(), e->code) != codes.end()), frame);
+      BOOST_TEST(!e->message.empty());
+    } else {
+      ++events;
+    }
+  }
+  BOOST_TEST(events > 0); // the mutations left some frames valid...
+  BOOST_TEST(errors > 0); // ...and broke others
+}
