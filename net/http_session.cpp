@@ -74,8 +74,21 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     return;
   }
-  if (ec)
+  // A request Beast could not parse gets a plain answer before the connection closes.
+  if (ec == http::error::header_limit) {
+    refuse(431, "request header fields too large\n");
     return;
+  }
+  if (ec == http::error::body_limit) {
+    refuse(413, "request body too large\n");
+    return;
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+    refuse(400, "malformed HTTP request\n");
+    return;
+  }
+  if (ec)
+    return; // timeout, reset: nobody to answer
   auto& req = parser_->get();
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) {
@@ -143,6 +156,20 @@ bool http_session::serve_file(const std::string& path) {
   auto cache = "no-cache";
   respond(200, content_type_of(path), body.str(), cache);
   return true;
+}
+
+void http_session::refuse(unsigned status, std::string body) {
+  auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(status), 11);
+  res->set(http::field::server, "actor-chat");
+  res->set(http::field::content_type, "text/plain; charset=utf-8");
+  res->keep_alive(false);
+  res->body() = std::move(body);
+  res->prepare_payload();
+  http::async_write(stream_, *res,
+                    [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+                    });
 }
 
 void http_session::respond(unsigned status, std::string content_type, std::string body,

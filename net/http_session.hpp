@@ -25,6 +25,8 @@ private:
   void respond(unsigned status, std::string content_type, std::string body,
                std::string cache_control = "no-store");
   bool serve_file(const std::string& path);
+  void refuse(unsigned status,
+              std::string body); // then close: the request was unreadable
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;

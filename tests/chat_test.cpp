@@ -239,6 +239,26 @@ BOOST_AUTO_TEST_CASE(upgrade_on_another_path_is_404) {
   BOOST_TEST(ws_client::refused_status(server.port(), "/chat") == 404u);
 }
 
+BOOST_AUTO_TEST_CASE(garbage_on_the_port_harms_nobody) {
+  auto a = join("alice");
+  // not HTTP at all: a 400 and the connection closed
+  auto reply =
+      raw_exchange(server.port(), std::string("\x16\x03\x01\x00\xff garbage\r\n\r\n"));
+  BOOST_TEST(reply.find("400") != std::string::npos, reply);
+  // headers far over the limit: refused, connection closed
+  reply = raw_exchange(
+      server.port(), "GET / HTTP/1.1\r\nX-Big: " + std::string(20000, 'x') + "\r\n\r\n");
+  BOOST_TEST(reply.find("431") != std::string::npos, reply);
+  // an upgrade with a broken handshake: no WebSocket, no crash
+  reply =
+      raw_exchange(server.port(), "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\n\r\n");
+  BOOST_TEST(reply.find("101") == std::string::npos, reply);
+  // the chat goes on
+  a.send(say("still fine", "alice"));
+  BOOST_TEST(text_of(a.expect("new_message")) == "still fine");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_http_path_is_404) {
   BOOST_TEST(http_request(server.port(), "/nope").status == 404u);
   BOOST_TEST(http_request(server.port(), "/healthz", "POST").status == 405u);

@@ -1,9 +1,11 @@
 #include "tests/support/ws_client.hpp"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 
@@ -70,6 +72,30 @@ http_reply http_request(unsigned short port, const std::string& target,
   if (ec)
     throw std::runtime_error("HTTP read failed: " + ec.message());
   return {res.result_int(), res.body(), std::string{res[http::field::content_type]}};
+}
+
+std::string raw_exchange(unsigned short port, const std::string& bytes,
+                         std::chrono::milliseconds timeout) {
+  asio::io_context ioc;
+  tcp::socket sock{ioc};
+  sock.connect(loopback(port));
+  asio::write(sock, asio::buffer(bytes));
+  std::string got;
+  bool done = false;
+  std::function<void()> read_more;
+  std::array<char, 4096> buf;
+  read_more = [&] {
+    sock.async_read_some(asio::buffer(buf), [&](beast::error_code ec, std::size_t n) {
+      got.append(buf.data(), n);
+      if (ec)
+        done = true;
+      else
+        read_more();
+    });
+  };
+  read_more();
+  run_until(ioc, done, sock, timeout, "the server to close the connection");
+  return got;
 }
 
 ws_client::ws_client(unsigned short port, const std::string& target)

@@ -22,6 +22,11 @@ http_reply http_request(unsigned short port, const std::string& target,
                         const std::string& method = "GET", const std::string& body = {},
                         const std::string& authorization = {});
 
+// Writes `bytes` on a fresh TCP connection and returns what the server sent back before
+// it closed the connection (bounded by `timeout`).
+std::string raw_exchange(unsigned short port, const std::string& bytes,
+                         std::chrono::milliseconds timeout = default_wait);
+
 class ws_client {
 public:
   // Connects to ws://127.0.0.1:port<target>; throws on failure or timeout.
