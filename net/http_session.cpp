@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include "net/http_response.hpp"
 #include "net/ws_session.hpp"
 
 #include <algorithm>
@@ -159,13 +160,8 @@ bool http_session::serve_file(const std::string& path) {
 }
 
 void http_session::refuse(unsigned status, std::string body) {
-  auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(status), 11);
-  res->set(http::field::server, "actor-chat");
-  res->set(http::field::content_type, "text/plain; charset=utf-8");
-  res->keep_alive(false);
-  res->body() = std::move(body);
-  res->prepare_payload();
+  auto res =
+      make_response(status, 11, "text/plain; charset=utf-8", std::move(body), false);
   http::async_write(stream_, *res,
                     [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                       self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -175,17 +171,12 @@ void http_session::refuse(unsigned status, std::string body) {
 void http_session::respond(unsigned status, std::string content_type, std::string body,
                            std::string cache_control) {
   auto& req = parser_->get();
-  auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(status), req.version());
-  res->set(http::field::server, "actor-chat");
-  res->set(http::field::content_type, content_type);
+  auto res = make_response(status, req.version(), content_type, std::move(body),
+                           req.keep_alive());
   res->set(http::field::cache_control, cache_control);
   if (status == 405)
     res->set(http::field::allow,
              req.target().substr(0, 5) == "/api/" ? "GET, POST" : "GET, HEAD");
-  res->keep_alive(req.keep_alive());
-  res->body() = std::move(body);
-  res->prepare_payload();
   if (req.method() == http::verb::head)
     res->body().clear();
   http::async_write(stream_, *res,

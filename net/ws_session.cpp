@@ -1,6 +1,7 @@
 #include "net/ws_session.hpp"
 
 #include "messages/atoms.hpp"
+#include "net/http_response.hpp"
 
 #include <caf/send.hpp>
 
@@ -60,21 +61,12 @@ void ws_session::reject(unsigned http_status, std::string why) {
     if (self->closing_)
       return;
     self->closing_ = true;
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(http_status), self->req_.version());
-    res->set(http::field::content_type, "text/plain; charset=utf-8");
+    auto res = make_response(http_status, self->req_.version(),
+                             "text/plain; charset=utf-8", why + "\n", false);
     res->set(http::field::retry_after, "5");
-    res->keep_alive(false);
-    res->body() = why + "\n";
-    res->prepare_payload();
-    self->refusal_ = res;
-    self->close_deadline_.expires_after(std::chrono::seconds(5));
-    self->close_deadline_.async_wait([self](beast::error_code ec) {
-      if (!ec)
-        self->cut();
-    });
+    self->cut_after(std::chrono::seconds(5));
     http::async_write(beast::get_lowest_layer(self->ws_), *res,
-                      [self](beast::error_code, std::size_t) {
+                      [self, res](beast::error_code, std::size_t) {
                         self->cut();
                         self->finish();
                       });
@@ -190,7 +182,11 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
       websocket::close_reason(static_cast<websocket::close_code>(code), reason),
       [self = shared_from_this()](beast::error_code) {});
   // A peer that does not read would keep the close frame from leaving: cut it then.
-  close_deadline_.expires_after(limits_.close_timeout);
+  cut_after(limits_.close_timeout);
+}
+
+void ws_session::cut_after(std::chrono::milliseconds timeout) {
+  close_deadline_.expires_after(timeout);
   close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
       self->cut();

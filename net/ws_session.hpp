@@ -43,6 +43,7 @@ private:
   void on_read(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code, std::string reason);
   void cut();
+  void cut_after(std::chrono::milliseconds timeout); // unless finish() comes first
   void finish();
 
   websocket::stream<corked_socket> ws_;
@@ -56,7 +57,6 @@ private:
   bool closing_ = false;
   bool finished_ = false;
   asio::steady_timer close_deadline_;
-  std::shared_ptr<http::response<http::string_body>> refusal_;
 };
 
 } // namespace chat::net
