@@ -222,8 +222,7 @@ caf::actor spawn_connection(caf::actor_system& sys, std::shared_ptr<client_link>
         },
         [self](deliver_atom, const frame& f) { self->state.send(f); },
         [self](fail_atom, std::string& code, std::string& message, std::string& ref) {
-          self->state.send(
-              encode_error({std::move(code), std::move(message), std::move(ref)}));
+          self->state.send_error({std::move(code), std::move(message), std::move(ref)});
         },
         [self](ping_atom) {
           // A handshake still in progress cannot carry a ping; it is alive (and bounded

@@ -158,7 +158,6 @@ caf::actor spawn_manager(caf::actor_system& sys, const chat_limits& limits) {
           auto& st = self->state;
           auto it = st.by_user.find(to);
           if (it == st.by_user.end()) {
-            st.limits.counters->count_error(errc::no_such_user);
             self->send(sender, fail_atom::value, std::string{errc::no_such_user},
                        "no user named \"" + to + "\" is connected", ref);
             return;

@@ -185,14 +185,17 @@ BOOST_AUTO_TEST_CASE(metrics_move_when_a_message_is_sent) {
   a.expect("new_message");
   a.send("not json");
   a.expect("error");
+  a.send(R"({"type":"send_direct","payload":{"to":"nobody","message":"hi"}})");
+  a.expect("error");
   auto after = http_request(server.port(), "/metrics").body;
   BOOST_TEST(sample(after, "chat_messages_received_total") ==
-             sample(before.body, "chat_messages_received_total") + 2);
+             sample(before.body, "chat_messages_received_total") + 3);
   BOOST_TEST(sample(after, "chat_deliveries_total") >
              sample(before.body, "chat_deliveries_total"));
   BOOST_TEST(sample(after, "chat_broadcast_seconds_count") ==
              sample(before.body, "chat_broadcast_seconds_count") + 1);
   BOOST_TEST(sample(after, "chat_errors_total{code=\"bad_json\"}") == 1);
+  BOOST_TEST(sample(after, "chat_errors_total{code=\"no_such_user\"}") == 1);
   BOOST_TEST(sample(after, "chat_broadcast_seconds_bucket{le=\"+Inf\"}") ==
              sample(after, "chat_broadcast_seconds_count"));
 }
