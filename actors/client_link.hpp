@@ -18,8 +18,8 @@ public:
   virtual void send(frame text) = 0;                              // queue a text frame
   virtual void ping() = 0;
   virtual void close(std::uint16_t code, std::string reason) = 0; // close handshake
-  virtual void
-  drop() = 0; // cut the socket, no close frame (a peer that stopped answering)
+  // Cut the socket without a close frame (a peer that stopped answering).
+  virtual void drop() = 0;
 };
 
 } // namespace chat

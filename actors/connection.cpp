@@ -1,10 +1,10 @@
 #include "actors/connection.hpp"
 
-#include "messages/atoms.hpp"
+#include "base/log.hpp"
+#include "base/timestamp.hpp"
+#include "messages/actor_errors.hpp"
 #include "messages/codec.hpp"
-#include "messages/frame.hpp"
 #include "messages/names.hpp"
-#include "messages/timestamp.hpp"
 
 #include <algorithm>
 #include <caf/all.hpp>
@@ -17,26 +17,30 @@ constexpr auto reply_timeout = std::chrono::seconds(10);
 
 struct connection_state {
   std::shared_ptr<client_link> link;
-  chat_limits limits;
-  caf::actor manager;
-  caf::actor router;
+  context_ptr ctx;
+  manager_actor manager;
+  router_actor router;
   std::string user;
-  std::string room;
+  std::string room_name;
+  room_actor room; // the room this connection is in; asked directly
   double tokens = 0;
   std::chrono::steady_clock::time_point refilled;
   std::size_t errors_in_row = 0;
   bool upgraded = false;
   static inline const char* name = "connection";
 
+  const limits& lim() const { return ctx->limits; }
+  metrics& counters() const { return *ctx->counters; }
+
   // Every frame to the client goes through here, so deliveries are counted once.
   void send(frame f) {
-    limits.counters->deliveries.fetch_add(1, std::memory_order_relaxed);
+    counters().deliveries.fetch_add(1, std::memory_order_relaxed);
     link->send(std::move(f));
   }
-  void send(std::string text) { send(make_frame(std::move(text))); }
+  void send(std::string text) { send(frame{std::move(text)}); }
 
   void send_error(protocol_error e) {
-    limits.counters->count_error(e.code);
+    counters().count_error(e.code);
     send(encode_error(e));
   }
 
@@ -45,7 +49,8 @@ struct connection_state {
     auto now = std::chrono::steady_clock::now();
     std::chrono::duration<double> dt = now - refilled;
     refilled = now;
-    tokens = std::min(limits.rate_burst, tokens + dt.count() * limits.rate_limit);
+    auto burst = static_cast<double>(lim().rate_burst);
+    tokens = std::min(burst, tokens + dt.count() * static_cast<double>(lim().rate_limit));
     if (tokens < 1)
       return false;
     tokens -= 1;
@@ -53,105 +58,155 @@ struct connection_state {
   }
 };
 
-using connection_actor = caf::stateful_actor<connection_state>;
+using connection_pointer = connection_actor::stateful_pointer<connection_state>;
 
-void end(connection_actor* self, std::uint16_t code, std::string reason) {
+connection_actor handle(connection_pointer self) {
+  return caf::actor_cast<connection_actor>(self);
+}
+
+// Closes the client with `code` and ends the actor. A close the server decides for a
+// reason of policy is worth a log line; the others (1001 at shutdown) are not.
+void end(connection_pointer self, std::uint16_t code, std::string reason) {
+  if (code != 1001)
+    log_info("client " + self->state.user + " closed: " + std::to_string(code) + " " +
+             reason);
   self->state.link->close(code, std::move(reason));
   self->quit();
 }
 
 // An error the client caused. Too many in a row and it is closed with 1008.
-void protocol_fault(connection_actor* self, protocol_error e) {
+void protocol_fault(connection_pointer self, protocol_error e) {
   auto& st = self->state;
   st.send_error(std::move(e));
-  if (++st.errors_in_row >= st.limits.max_errors_in_row) {
-    st.limits.counters->count_close(metrics::policy_1008);
+  if (++st.errors_in_row >= st.lim().max_errors_in_row) {
+    st.counters().count_close(metrics::policy_1008);
     end(self, 1008, "too many protocol errors in a row");
   }
 }
 
-// Moves the connection to `room`; `done` runs once it is a member (with the room's
-// users).
+// Moves the connection to `room`; `done` runs once it is a member. Nothing else is
+// handled meanwhile, so no frame of the new room can precede its room_changed.
 template <class F>
-void join(connection_actor* self, const std::string& room, std::string ref, F done) {
+void join(connection_pointer self, const std::string& room, std::string ref, F done) {
   auto& st = self->state;
-  self->request(st.router, reply_timeout, join_atom::value, room, st.user,
-                caf::actor_cast<caf::actor>(self), st.room)
+  self->request(st.router, reply_timeout,
+                join_request{room, st.user, handle(self), st.room})
       .await(
-          [self, room, ref, done](std::string& why, caf::actor&,
-                                  std::vector<std::string>& users) {
-            if (!why.empty()) {
-              protocol_fault(self, {errc::invalid_payload, std::move(why), ref});
-              return;
-            }
-            self->state.room = room;
-            done(users);
+          [self, done](joined& j) {
+            self->state.room = std::move(j.room);
+            self->state.room_name = j.name;
+            done(j);
           },
-          [self](caf::error&) { end(self, 1011, "room service unavailable"); });
+          [self, ref](caf::error& err) {
+            if (err == chat_errc::too_many_rooms)
+              protocol_fault(self,
+                             {protocol_code::invalid_payload,
+                              too_many_rooms_message(self->state.lim().max_rooms), ref});
+            else
+              end(self, 1011, "room service unavailable");
+          });
 }
 
-void rename(connection_actor* self, const std::string& user) {
+void rename(connection_pointer self, const std::string& user) {
   auto& st = self->state;
   if (user.empty() || user == st.user)
     return;
   st.user = user;
-  auto me = caf::actor_cast<caf::actor>(self);
-  self->send(st.manager, rename_atom::value, me, user);
-  self->send(st.router, rename_atom::value, st.room, me, user);
+  self->send(st.manager, client_renamed{handle(self), user});
+  self->send(st.room, rename_member{handle(self), user});
+}
+
+// Asks `room` (the current one when empty) for something and hands the answer to
+// `done`; another room's handle comes from the router first.
+// A room that does not exist (or went meanwhile) answers with an empty result.
+template <class Request, class Done>
+void ask_room(connection_pointer self, const std::string& room, Request req, Done done) {
+  auto& st = self->state;
+  auto nothing = [done](caf::error&) { done({}); };
+  if (room == st.room_name) {
+    self->request(st.room, reply_timeout, std::move(req)).then(done, nothing);
+    return;
+  }
+  self->request(st.router, reply_timeout, find_room{room, false})
+      .then(
+          [self, req, done, nothing](room_actor& other) {
+            self->request(other, reply_timeout, req).then(done, nothing);
+          },
+          nothing);
 }
 
 struct event_handler {
-  connection_actor* self;
+  connection_pointer self;
   const std::string& ref;
   std::int64_t received_ns;
 
   void operator()(send_message& m) {
     auto& st = self->state;
     rename(self, m.from);
-    self->send(st.router, publish_atom::value, st.room, st.user, std::move(m.message),
-               ref, caf::actor_cast<caf::actor>(self), received_ns);
+    publish msg{st.user, std::move(m.message), received_ns};
+    if (ref.empty()) {
+      // No ack wanted. A send() would have the room's answer come back as a message;
+      // anon_send() tells the room that nobody waits for it.
+      caf::anon_send(st.room, std::move(msg));
+      return;
+    }
+    auto s = self;
+    self->request(st.room, reply_timeout, std::move(msg))
+        .then(
+            [s, ref = ref](const chat_message& sent) {
+              s->state.send(encode_ack(ref, sent.id, sent.room));
+            },
+            [](caf::error&) {}); // the room is gone: the client left it meanwhile
   }
 
   void operator()(change_room& m) {
     auto s = self;
-    join(self, m.name, ref, [s, name = m.name](const std::vector<std::string>& users) {
-      s->state.send(encode_room_changed(name, users));
-    });
+    join(self, m.name, ref,
+         [s](const joined& j) { s->state.send(encode_room_changed(j.name, j.users)); });
   }
 
   void operator()(send_direct& m) {
     auto& st = self->state;
-    self->send(st.router, direct_atom::value, st.user, std::move(m.to),
-               std::move(m.message), ref, caf::actor_cast<caf::actor>(self));
+    auto s = self;
+    self->request(st.manager, reply_timeout, direct_message{st.user, m.to, m.message})
+        .then(
+            [s, ref = ref](std::size_t) {
+              if (!ref.empty())
+                s->state.send(encode_ack(ref, 0, ""));
+            },
+            [s, ref = ref, to = m.to](caf::error& err) {
+              if (err == chat_errc::no_such_user)
+                s->state.send_error({protocol_code::no_such_user,
+                                     "no user named \"" + to + "\" is connected", ref});
+            });
   }
 
   void operator()(history_query& q) {
-    auto& st = self->state;
-    auto room = q.room.empty() ? st.room : q.room;
     auto s = self;
-    self->request(st.router, reply_timeout, history_atom::value, room,
-                  q.before.value_or(0), q.limit)
-        .then([s](const frame& f) { s->state.send(f); });
+    auto room = q.room.empty() ? self->state.room_name : q.room;
+    ask_room(self, room, read_history{q.before.value_or(0), q.limit},
+             [s, room](const std::vector<chat_message>& xs) {
+               s->state.send(encode_history(room, xs));
+             });
   }
 
   void operator()(list_users& q) {
-    auto& st = self->state;
-    auto room = q.room.empty() ? st.room : q.room;
     auto s = self;
-    self->request(st.router, reply_timeout, users_atom::value, room)
-        .then([s, room](const std::vector<std::string>& users) {
-          s->state.send(encode_presence(room, users));
-        });
+    auto room = q.room.empty() ? self->state.room_name : q.room;
+    ask_room(self, room, list_members{},
+             [s, room](const std::vector<std::string>& users) {
+               s->state.send(encode_presence(room, users));
+             });
   }
 };
 
-void on_text(connection_actor* self, const std::string& text) {
+void on_text(connection_pointer self, const std::string& text) {
   auto& st = self->state;
   auto received_ns = now_ns();
-  st.limits.counters->messages_received.fetch_add(1, std::memory_order_relaxed);
+  st.counters().messages_received.fetch_add(1, std::memory_order_relaxed);
   // Decode first so that a refusal can echo the frame's ref; frames that fail to
   // decode are bounded by max-errors-in-row instead of the bucket.
-  auto d = decode(text, st.limits.decode);
+  auto d = decode(text, st.lim());
   if (auto* e = std::get_if<protocol_error>(&d)) {
     protocol_fault(self, std::move(*e));
     return;
@@ -159,9 +214,8 @@ void on_text(connection_actor* self, const std::string& text) {
   st.errors_in_row = 0;
   auto& ev = std::get<client_event>(d);
   if (!st.take_token()) {
-    st.send_error({errc::rate_limited,
-                   "more than " +
-                       std::to_string(static_cast<long>(st.limits.rate_limit)) +
+    st.send_error({protocol_code::rate_limited,
+                   "more than " + std::to_string(st.lim().rate_limit) +
                        " messages per second; this one was not delivered",
                    ev.ref});
     return;
@@ -169,82 +223,99 @@ void on_text(connection_actor* self, const std::string& text) {
   std::visit(event_handler{self, ev.ref, received_ns}, ev.body);
 }
 
-} // namespace
-
-caf::actor spawn_connection(caf::actor_system& sys, std::shared_ptr<client_link> link,
-                            std::string wanted_name, const chat_limits& limits,
-                            caf::actor manager, caf::actor router) {
-  return sys.spawn([=](connection_actor* self) -> caf::behavior {
-    auto& init = self->state;
-    init.link = link;
-    init.limits = limits;
-    init.manager = manager;
-    init.router = router;
-    init.tokens = limits.rate_burst;
-    init.refilled = std::chrono::steady_clock::now();
-    // Whatever ends this actor, its socket must not outlive it.
-    self->attach_functor([link] { link->close(1011, "connection actor ended"); });
-    if (!wanted_name.empty() && !valid_user_name(wanted_name)) {
-      link->reject(400, "name must be 1..32 characters without control characters");
-      self->quit();
-      return {};
-    }
-    self->request(manager, reply_timeout, register_atom::value,
-                  caf::actor_cast<caf::actor>(self), wanted_name)
+connection_actor::behavior_type connection(connection_pointer self,
+                                           std::shared_ptr<client_link> link,
+                                           std::string wanted_name, context_ptr ctx,
+                                           manager_actor manager, router_actor router) {
+  auto& init = self->state;
+  init.link = link;
+  init.ctx = std::move(ctx);
+  init.manager = manager;
+  init.router = std::move(router);
+  init.tokens = static_cast<double>(init.lim().rate_burst);
+  init.refilled = std::chrono::steady_clock::now();
+  // Whatever ends this actor, its socket must not outlive it.
+  self->attach_functor([link] { link->close(1011, "connection actor ended"); });
+  if (!wanted_name.empty() && !valid_user_name(wanted_name)) {
+    link->reject(400, "name must be 1..32 characters without control characters");
+    self->quit(); // the behaviour below is never used
+  } else {
+    self->request(manager, reply_timeout, register_client{handle(self), wanted_name})
         .await(
-            [self](bool admitted, std::string& user) {
-              if (!admitted) {
-                self->state.link->reject(503, "the server is at max-connections");
-                self->quit();
-                return;
-              }
+            [self](std::string& user) {
               self->state.user = std::move(user);
               self->state.link->accept();
             },
-            [self](caf::error&) {
-              self->state.link->reject(503, "the server is not accepting clients");
+            [self](caf::error& err) {
+              self->state.link->reject(503, err == chat_errc::at_capacity
+                                                ? "the server is at max-connections"
+                                                : "the server is not accepting clients");
               self->quit();
             });
-    return {
-        [self](upgraded_atom) {
-          self->state.upgraded = true;
-          join(self, first_room, {}, [self](const std::vector<std::string>&) {
-            auto& s = self->state;
-            s.send(encode_welcome(s.user, s.room, s.limits.node_name, rfc3339_now()));
-          });
-        },
-        [self](text_atom, const std::string& text) { on_text(self, text); },
-        [self](binary_atom) {
-          protocol_fault(self, {errc::unsupported_frame,
-                                "binary frames are not supported; send "
-                                "JSON in text frames",
-                                {}});
-        },
-        [self](deliver_atom, const frame& f) { self->state.send(f); },
-        [self](fail_atom, std::string& code, std::string& message, std::string& ref) {
-          self->state.send_error({std::move(code), std::move(message), std::move(ref)});
-        },
-        [self](ping_atom) {
-          // A handshake still in progress cannot carry a ping; it is alive (and bounded
-          // by the handshake timeout), so answer for it rather than be dropped later.
-          if (self->state.upgraded)
-            self->state.link->ping();
-          else
-            self->send(self->state.manager, pong_atom::value,
-                       caf::actor_cast<caf::actor>(self));
-        },
-        [self](pong_atom) {
-          self->send(self->state.manager, pong_atom::value,
-                     caf::actor_cast<caf::actor>(self));
-        },
-        [self](drop_atom) {
-          self->state.link->drop();
-          self->quit();
-        },
-        [self](shutdown_atom) { end(self, 1001, "server shutting down"); },
-        [self](closed_atom) { self->quit(); },
-    };
-  });
+  }
+  return {
+      [self](frame& f) { self->state.send(std::move(f)); },
+      [self](client_upgraded) {
+        self->state.upgraded = true;
+        join(self, first_room, {}, [self](const joined&) {
+          auto& s = self->state;
+          s.send(encode_welcome(s.user, s.room_name, s.ctx->node_name, rfc3339_now()));
+        });
+      },
+      [self](client_text& t) { on_text(self, t.text); },
+      [self](client_binary) {
+        protocol_fault(self, {protocol_code::unsupported_frame,
+                              "binary frames are not supported; send JSON in text frames",
+                              {}});
+      },
+      [self](client_pong) {
+        self->send(self->state.manager, client_alive{handle(self)});
+      },
+      [self](client_closed) { self->quit(); },
+      [self](ping_client) {
+        // A handshake still in progress cannot carry a ping; it is alive (and bounded
+        // by the handshake timeout), so answer for it rather than be dropped later.
+        if (self->state.upgraded)
+          self->state.link->ping();
+        else
+          self->send(self->state.manager, client_alive{handle(self)});
+      },
+      [self](drop_client) {
+        self->state.link->drop();
+        self->quit();
+      },
+      [self](shutdown_client) { end(self, 1001, "server shutting down"); },
+  };
+}
+
+// The transport's events, as messages to the connection actor.
+class connection_events final : public client_events {
+public:
+  explicit connection_events(connection_actor conn) : conn_(std::move(conn)) {}
+  void on_upgraded() override { caf::anon_send(conn_, client_upgraded{}); }
+  void on_text(std::string text) override {
+    caf::anon_send(conn_, client_text{std::move(text)});
+  }
+  void on_binary() override { caf::anon_send(conn_, client_binary{}); }
+  void on_pong() override { caf::anon_send(conn_, client_pong{}); }
+  void on_closed() override { caf::anon_send(conn_, client_closed{}); }
+
+private:
+  connection_actor conn_;
+};
+
+} // namespace
+
+connection_actor spawn_connection(caf::actor_system& sys,
+                                  std::shared_ptr<client_link> link,
+                                  std::string wanted_name, context_ptr ctx,
+                                  manager_actor manager, router_actor router) {
+  return sys.spawn(connection, std::move(link), std::move(wanted_name), std::move(ctx),
+                   std::move(manager), std::move(router));
+}
+
+std::shared_ptr<client_events> make_client_events(connection_actor conn) {
+  return std::make_shared<connection_events>(std::move(conn));
 }
 
 } // namespace chat

@@ -1,9 +1,13 @@
 // One actor per WebSocket: decodes the client's frames, enforces its rate limit and
-// error budget, asks the router to act, and hands outgoing frames to its link.
+// error budget, keeps the handle of its room and acts straight on it, asks the router
+// only to change rooms, and hands outgoing frames to its link.
 #pragma once
 
+#include "actors/client_events.hpp"
 #include "actors/client_link.hpp"
-#include "actors/limits.hpp"
+#include "actors/node_context.hpp"
+#include "messages/manager_contract.hpp"
+#include "messages/router_contract.hpp"
 
 #include <caf/fwd.hpp>
 #include <memory>
@@ -11,8 +15,14 @@
 
 namespace chat {
 
-caf::actor spawn_connection(caf::actor_system& sys, std::shared_ptr<client_link> link,
-                            std::string wanted_name, const chat_limits& limits,
-                            caf::actor manager, caf::actor router);
+// `wanted_name` is the ?name= of the upgrade request (empty: a guest name). The actor
+// registers with the manager and then accepts or rejects the upgrade through `link`.
+connection_actor spawn_connection(caf::actor_system& sys,
+                                  std::shared_ptr<client_link> link,
+                                  std::string wanted_name, context_ptr ctx,
+                                  manager_actor manager, router_actor router);
+
+// The events a transport reports to `conn`, as messages to it.
+std::shared_ptr<client_events> make_client_events(connection_actor conn);
 
 } // namespace chat

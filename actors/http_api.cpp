@@ -1,7 +1,7 @@
 #include "actors/http_api.hpp"
 
-#include "messages/atoms.hpp"
-#include "messages/frame.hpp"
+#include "messages/actor_errors.hpp"
+#include "messages/codec.hpp"
 #include "messages/names.hpp"
 
 #include <boost/json.hpp>
@@ -14,7 +14,7 @@ namespace {
 constexpr auto ask_timeout = std::chrono::seconds(2);
 constexpr const char* json_type = "application/json";
 
-std::string json_error(const std::string& code, const std::string& message) {
+std::string json_error(std::string_view code, const std::string& message) {
   return boost::json::serialize(
              boost::json::object{{"code", code}, {"message", message}}) +
          "\n";
@@ -25,21 +25,21 @@ void unavailable(const http_api::reply& r, caf::error&) {
 }
 
 void healthz(caf::event_based_actor* self, http_api api, http_api::reply r) {
-  self->request(api.manager, ask_timeout, stats_atom::value)
+  self->request(api.manager, ask_timeout, server_stats{})
       .then(
-          [=](std::size_t connections, bool shutting_down) {
-            self->request(api.router, ask_timeout, count_atom::value)
+          [=](const stats_reply& stats) {
+            self->request(api.router, ask_timeout, count_rooms{})
                 .then(
                     [=](std::size_t rooms) {
                       auto up = std::chrono::steady_clock::now() - api.started;
                       boost::json::object o{
-                          {"status", shutting_down ? "shutting_down" : "ok"},
-                          {"node", api.node},
-                          {"connections", connections},
+                          {"status", stats.shutting_down ? "shutting_down" : "ok"},
+                          {"node", api.ctx->node_name},
+                          {"connections", stats.connections},
                           {"rooms", rooms},
                           {"uptime_s",
                            std::chrono::duration_cast<std::chrono::seconds>(up).count()}};
-                      r(shutting_down ? 503 : 200, json_type,
+                      r(stats.shutting_down ? 503 : 200, json_type,
                         boost::json::serialize(o) + "\n");
                     },
                     [=](caf::error& e) { unavailable(r, e); });
@@ -47,42 +47,72 @@ void healthz(caf::event_based_actor* self, http_api api, http_api::reply r) {
           [=](caf::error& e) { unavailable(r, e); });
 }
 
-void post_message(caf::event_based_actor* self, caf::actor router, std::string room,
+// Posting to a room creates it, like a change_room would.
+void post_message(caf::event_based_actor* self, http_api api, std::string room,
                   send_message m, http_api::reply r) {
   auto from = m.from.empty() ? std::string{"api"} : m.from;
-  self->request(router, ask_timeout, publish_atom::value, room, from,
-                std::move(m.message), now_ns())
+  self->request(api.router, ask_timeout, find_room{room, true})
       .then(
-          [=](std::string& why, std::string& payload) {
-            if (!why.empty())
-              r(409, json_type, json_error(errc::invalid_payload, why));
+          [=](const room_actor& target) {
+            self->request(target, ask_timeout, publish{from, m.message, now_ns()})
+                .then(
+                    [=](const chat_message& sent) {
+                      r(201, json_type, encode_message_payload(sent) + "\n");
+                    },
+                    [=](caf::error& e) { unavailable(r, e); });
+          },
+          [=](caf::error& e) {
+            if (e == chat_errc::too_many_rooms)
+              r(409, json_type,
+                json_error(to_string(protocol_code::invalid_payload),
+                           too_many_rooms_message(api.ctx->limits.max_rooms)));
             else
-              r(201, json_type, payload + "\n");
-          },
-          [=](caf::error& e) { unavailable(r, e); });
+              unavailable(r, e);
+          });
 }
 
-void get_history(caf::event_based_actor* self, caf::actor router, std::string room,
-                 std::uint64_t before, std::size_t limit, http_api::reply r) {
-  self->request(router, ask_timeout, history_atom::value, room, before, limit)
-      .then([=](const frame& f) { r(200, json_type, payload_of(*f) + "\n"); },
-            [=](caf::error& e) { unavailable(r, e); });
-}
-
-void get_users(caf::event_based_actor* self, caf::actor router, std::string room,
-               http_api::reply r) {
-  self->request(router, ask_timeout, users_atom::value, room)
+// Asks an existing room; a room that does not exist answers `empty`.
+template <class Request, class Reply, class Done>
+void ask_room(caf::event_based_actor* self, http_api api, std::string room, Request req,
+              Reply empty, Done done, http_api::reply r) {
+  self->request(api.router, ask_timeout, find_room{std::move(room), false})
       .then(
-          [=](const std::vector<std::string>& users) {
-            r(200, json_type, payload_of(encode_presence(room, users)) + "\n");
+          [=](const room_actor& target) {
+            self->request(target, ask_timeout, req)
+                .then([=](const Reply& x) { done(x); },
+                      [=](caf::error& e) { unavailable(r, e); });
           },
-          [=](caf::error& e) { unavailable(r, e); });
+          [=](caf::error& e) {
+            if (e == chat_errc::no_such_room)
+              done(empty);
+            else
+              unavailable(r, e);
+          });
+}
+
+void get_history(caf::event_based_actor* self, http_api api, std::string room,
+                 read_history q, http_api::reply r) {
+  ask_room(
+      self, api, room, q, std::vector<chat_message>{},
+      [=](const std::vector<chat_message>& xs) {
+        r(200, json_type, payload_of(encode_history(room, xs)) + "\n");
+      },
+      r);
+}
+
+void get_users(caf::event_based_actor* self, http_api api, std::string room,
+               http_api::reply r) {
+  ask_room(
+      self, api, room, list_members{}, std::vector<std::string>{},
+      [=](const std::vector<std::string>& users) {
+        r(200, json_type, payload_of(encode_presence(room, users)) + "\n");
+      },
+      r);
 }
 
 // The query of GET .../messages, checked by the same rules as a `history` event.
 std::optional<history_query>
-history_params(const std::map<std::string, std::string>& query,
-               const decode_limits& limits) {
+history_params(const std::map<std::string, std::string>& query, const limits& lim) {
   boost::json::object p;
   for (const char* key : {"limit", "before"})
     if (auto it = query.find(key); it != query.end()) {
@@ -92,7 +122,7 @@ history_params(const std::map<std::string, std::string>& query,
         return std::nullopt;
       p[key] = v;
     }
-  auto d = decode_payload("history", boost::json::serialize(p), limits);
+  auto d = decode_payload("history", boost::json::serialize(p), lim);
   if (auto* ev = std::get_if<client_event>(&d))
     return std::get<history_query>(ev->body);
   return std::nullopt;
@@ -101,6 +131,7 @@ history_params(const std::map<std::string, std::string>& query,
 bool api_rooms(const http_api& api, const http_api::request& req,
                const http_api::reply& r) {
   static const std::string prefix = "/api/rooms/";
+  const auto& lim = api.ctx->limits;
   auto rest = req.path.substr(prefix.size());
   auto slash = rest.find('/');
   auto room = rest.substr(0, slash);
@@ -112,30 +143,30 @@ bool api_rooms(const http_api& api, const http_api::request& req,
       json_error("unauthorized", "Authorization: Bearer <api-key> required"));
     return true;
   }
+  auto invalid = to_string(protocol_code::invalid_payload);
   if (!valid_room_name(room)) {
     r(400, json_type,
-      json_error(errc::invalid_payload,
-                 "room must be 1..64 characters of A-Z a-z 0-9 _ . -"));
+      json_error(invalid, "room must be 1..64 characters of A-Z a-z 0-9 _ . -"));
     return true;
   }
   bool get = req.method == "GET" || req.method == "HEAD";
   if (what == "users" && get) {
-    api.sys->spawn(get_users, api.router, room, r);
+    api.sys->spawn(get_users, api, room, r);
   } else if (what == "messages" && get) {
-    auto q = history_params(req.query, api.limits);
+    auto q = history_params(req.query, lim);
     if (!q)
       r(400, json_type,
-        json_error(errc::invalid_payload, "limit must be 1.." +
-                                              std::to_string(api.limits.max_history) +
-                                              " and before a message id"));
+        json_error(invalid, "limit must be 1.." + std::to_string(lim.max_history_query) +
+                                " and before a message id"));
     else
-      api.sys->spawn(get_history, api.router, room, q->before.value_or(0), q->limit, r);
+      api.sys->spawn(get_history, api, room,
+                     read_history{q->before.value_or(0), q->limit}, r);
   } else if (what == "messages" && req.method == "POST") {
-    auto d = decode_payload("send_message", req.body, api.limits);
+    auto d = decode_payload("send_message", req.body, lim);
     if (auto* e = std::get_if<protocol_error>(&d))
-      r(400, json_type, json_error(e->code, e->message));
+      r(400, json_type, json_error(to_string(e->code), e->message));
     else
-      api.sys->spawn(post_message, api.router, room,
+      api.sys->spawn(post_message, api, room,
                      std::get<send_message>(std::get<client_event>(d).body), r);
   } else {
     r(405, json_type,
@@ -153,7 +184,7 @@ bool http_api::answer(const request& req, reply r) const {
     else if (req.path == "/healthz")
       sys->spawn(healthz, *this, std::move(r));
     else
-      r(200, "text/plain; version=0.0.4; charset=utf-8", counters->render());
+      r(200, "text/plain; version=0.0.4; charset=utf-8", ctx->counters->render());
     return true;
   }
   if (req.path.rfind("/api/rooms/", 0) == 0)

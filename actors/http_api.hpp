@@ -4,26 +4,23 @@
 // never blocks.
 #pragma once
 
-#include "actors/metrics.hpp"
-#include "messages/codec.hpp"
+#include "actors/node_context.hpp"
+#include "messages/manager_contract.hpp"
+#include "messages/router_contract.hpp"
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
 
 namespace chat {
 
 struct http_api {
   caf::actor_system* sys = nullptr;
-  caf::actor manager;
-  caf::actor router;
-  std::string node;
-  std::shared_ptr<const metrics> counters;
-  decode_limits limits;
+  manager_actor manager;
+  router_actor router;
+  context_ptr ctx;
   std::string api_key; // empty: the REST API needs no Authorization
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 

@@ -7,9 +7,6 @@ namespace chat {
 
 namespace {
 
-constexpr const char* error_names[] = {"bad_json",        "unknown_type",
-                                       "invalid_payload", "unsupported_frame",
-                                       "rate_limited",    "no_such_user"};
 constexpr const char* close_names[] = {"1008", "1009", "1013", "pong_timeout"};
 
 auto load(const std::atomic<std::uint64_t>& x) {
@@ -30,12 +27,6 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-void metrics::count_error(const std::string& code) {
-  for (int i = 0; i < error_kinds; ++i)
-    if (code == error_names[i])
-      errors[static_cast<std::size_t>(i)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void metrics::observe_broadcast(std::int64_t nanos) {
@@ -64,9 +55,9 @@ std::string metrics::render() const {
   header(out, "chat_deliveries_total", "counter", "Frames handed to client sessions.");
   out << "chat_deliveries_total " << load(deliveries) << '\n';
   header(out, "chat_errors_total", "counter", "Error events sent to clients, by code.");
-  for (int i = 0; i < error_kinds; ++i)
-    out << "chat_errors_total{code=\"" << error_names[i] << "\"} "
-        << load(errors[static_cast<std::size_t>(i)]) << '\n';
+  for (std::size_t i = 0; i < protocol_code_count; ++i)
+    out << "chat_errors_total{code=\"" << protocol_code_names[i] << "\"} "
+        << load(errors[i]) << '\n';
   header(out, "chat_clients_closed_total", "counter",
          "Clients closed by the server, by reason.");
   for (int i = 0; i < close_kinds; ++i)

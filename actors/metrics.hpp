@@ -3,6 +3,8 @@
 // their queues) and read by the renderer; relaxed atomics, no locks.
 #pragma once
 
+#include "messages/protocol_errors.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -12,27 +14,20 @@ namespace chat {
 
 class metrics {
 public:
-  enum error_kind {
-    bad_json,
-    unknown_type,
-    invalid_payload,
-    unsupported_frame,
-    rate_limited,
-    no_such_user,
-    error_kinds
-  };
   enum close_kind { policy_1008, too_big_1009, slow_1013, pong_timeout, close_kinds };
 
   std::atomic<std::int64_t> connections_open{0};
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> messages_received{0};
   std::atomic<std::uint64_t> deliveries{0};
-  std::array<std::atomic<std::uint64_t>, error_kinds> errors{};
+  std::array<std::atomic<std::uint64_t>, protocol_code_count> errors{};
   std::array<std::atomic<std::uint64_t>, close_kinds> closes{};
   std::atomic<std::int64_t> rooms{0};
   std::atomic<std::int64_t> outbound_queue_bytes{0};
 
-  void count_error(const std::string& code);
+  void count_error(protocol_code code) {
+    errors[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed);
+  }
   void count_close(close_kind k) { closes[k].fetch_add(1, std::memory_order_relaxed); }
   // Time from a send_message's arrival to its broadcast being handed to the room group.
   void observe_broadcast(std::int64_t nanos);

@@ -1,9 +1,7 @@
 #include "actors/room.hpp"
 
-#include "messages/atoms.hpp"
+#include "base/timestamp.hpp"
 #include "messages/codec.hpp"
-#include "messages/frame.hpp"
-#include "messages/timestamp.hpp"
 
 #include <algorithm>
 #include <caf/all.hpp>
@@ -15,14 +13,14 @@ namespace chat {
 namespace {
 
 struct member {
-  caf::actor conn;
+  connection_actor conn;
   std::string user;
 };
 
 struct room_state {
   std::string name;
-  chat_limits limits;
-  caf::actor router;
+  context_ptr ctx;
+  router_actor router;
   caf::group group;
   std::unordered_map<caf::actor_addr, member> members;
   std::unordered_map<std::string, std::size_t> connections_of; // user -> connections here
@@ -30,15 +28,16 @@ struct room_state {
   std::deque<chat_message> history;
   chat_message pending; // the last message, when history-size is 0
 
-  bool announces_presence() const {
-    return members.size() <= limits.presence_max_members;
-  }
+  const limits& lim() const { return ctx->limits; }
+
+  bool announces_presence() const { return members.size() <= lim().presence_max_members; }
 
   std::vector<std::string> users() const {
+    auto cap = lim().presence_max_members;
     std::vector<std::string> xs;
-    xs.reserve(std::min(connections_of.size(), limits.presence_max_members));
+    xs.reserve(std::min(connections_of.size(), cap));
     for (const auto& [user, n] : connections_of) {
-      if (xs.size() == limits.presence_max_members)
+      if (xs.size() == cap)
         break;
       xs.push_back(user);
     }
@@ -47,20 +46,24 @@ struct room_state {
   }
 };
 
-using room_actor = caf::stateful_actor<room_state>;
+using room_pointer = room_actor::stateful_pointer<room_state>;
 
-void broadcast(room_actor* self, std::string text) {
-  self->send(self->state.group, deliver_atom::value, make_frame(std::move(text)));
+// One message to every member: the frame is built once and its buffer shared. Typed
+// actors may not send() to a group, so the room enqueues into it with itself as sender.
+void broadcast(room_pointer self, std::string text) {
+  self->state.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
+                                   caf::make_message(frame{std::move(text)}),
+                                   self->context());
 }
 
 // Counts one more connection of `user`; announces the user when it is the first.
-void add_user(room_actor* self, const std::string& user) {
+void add_user(room_pointer self, const std::string& user) {
   auto& st = self->state;
   if (st.connections_of[user]++ == 0 && st.announces_presence())
     broadcast(self, encode_user_joined(st.name, user));
 }
 
-void remove_user(room_actor* self, const std::string& user) {
+void remove_user(room_pointer self, const std::string& user) {
   auto& st = self->state;
   auto it = st.connections_of.find(user);
   if (it == st.connections_of.end())
@@ -73,21 +76,21 @@ void remove_user(room_actor* self, const std::string& user) {
 }
 
 // Numbers, stamps, broadcasts (serialized once for every member) and keeps a message.
-const chat_message& publish(room_actor* self, const std::string& user, std::string text,
-                            std::int64_t received_ns) {
+const chat_message& publish_message(room_pointer self, publish& p) {
   auto& st = self->state;
-  st.pending = chat_message{++st.last_id, st.name, std::move(text), user, rfc3339_now()};
+  st.pending = chat_message{++st.last_id, st.name, std::move(p.text), std::move(p.user),
+                            rfc3339_now()};
   broadcast(self, encode_new_message(st.pending));
-  st.limits.counters->observe_broadcast(now_ns() - received_ns);
-  if (st.limits.history_size == 0)
+  st.ctx->counters->observe_broadcast(now_ns() - p.received_ns);
+  if (st.lim().history_size == 0)
     return st.pending;
-  if (st.history.size() == st.limits.history_size)
+  if (st.history.size() == st.lim().history_size)
     st.history.pop_front();
   st.history.push_back(std::move(st.pending));
   return st.history.back();
 }
 
-bool remove_member(room_actor* self, const caf::actor_addr& who) {
+bool remove_member(room_pointer self, const caf::actor_addr& who) {
   auto& st = self->state;
   auto it = st.members.find(who);
   if (it == st.members.end())
@@ -96,82 +99,68 @@ bool remove_member(room_actor* self, const caf::actor_addr& who) {
   st.members.erase(it);
   // Unsubscribe first so the leaver does not hear its own user_left.
   st.group.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(m.conn));
-  self->demonitor(m.conn);
+  self->demonitor(m.conn.address());
   remove_user(self, m.user);
-  self->send(st.router, leave_atom::value, st.name);
+  self->send(st.router, member_left{st.name});
   return true;
+}
+
+room_actor::behavior_type room(room_pointer self, std::string name, context_ptr ctx,
+                               router_actor router, caf::group group) {
+  auto& init = self->state;
+  init.name = std::move(name);
+  init.ctx = std::move(ctx);
+  init.router = std::move(router);
+  init.group = std::move(group);
+  self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  return {
+      [self](publish& p) { return publish_message(self, p); },
+      [self](join_room& j) {
+        auto& st = self->state;
+        auto addr = j.conn.address();
+        if (st.members.count(addr) == 0) {
+          // Announce before subscribing: the joiner learns the list from the reply.
+          add_user(self, j.user);
+          st.members.emplace(addr, member{j.conn, j.user});
+          st.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(j.conn));
+          self->monitor(j.conn);
+        }
+        return joined{st.name, caf::actor_cast<room_actor>(self), st.users()};
+      },
+      [self](leave_room& l) { return remove_member(self, l.conn.address()); },
+      [self](rename_member& r) {
+        auto& st = self->state;
+        auto it = st.members.find(r.conn.address());
+        if (it == st.members.end() || it->second.user == r.user)
+          return;
+        // Leave under the old name, then join under the new one, as the protocol says.
+        auto old = std::move(it->second.user);
+        it->second.user = r.user;
+        remove_user(self, old);
+        add_user(self, r.user);
+      },
+      [self](list_members) { return self->state.users(); },
+      [self](read_history& q) {
+        const auto& h = self->state.history;
+        auto end = h.end();
+        if (q.before != 0)
+          end = std::lower_bound(
+              h.begin(), h.end(), q.before,
+              [](const chat_message& m, std::uint64_t id) { return m.id < id; });
+        auto n =
+            std::min<std::size_t>(q.limit, static_cast<std::size_t>(end - h.begin()));
+        return std::vector<chat_message>(end - static_cast<std::ptrdiff_t>(n), end);
+      },
+  };
 }
 
 } // namespace
 
-caf::actor spawn_room(caf::actor_system& sys, std::string name, const chat_limits& limits,
-                      caf::actor router) {
+room_actor spawn_room(caf::actor_system& sys, std::string name, context_ptr ctx,
+                      router_actor router) {
   auto group = sys.groups().get_local("room:" + name);
-  return sys.spawn([name, limits, router, group](room_actor* self) -> caf::behavior {
-    auto& init = self->state;
-    init.name = name;
-    init.limits = limits;
-    init.router = router;
-    init.group = group;
-    self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
-    return {
-        [self](join_atom, const caf::actor& conn, const std::string& user) {
-          auto& st = self->state;
-          auto addr = conn.address();
-          if (st.members.count(addr) == 0) {
-            // Announce before subscribing: the joiner learns the list from the reply.
-            add_user(self, user);
-            st.members.emplace(addr, member{conn, user});
-            st.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(conn));
-            self->monitor(conn);
-          }
-          return caf::make_message(std::string{}, caf::actor{self}, st.users());
-        },
-        [self](leave_atom, const caf::actor& conn) {
-          return remove_member(self, conn.address());
-        },
-        [self](publish_atom, const std::string&, const std::string& user,
-               std::string& text, const std::string& ref, const caf::actor& sender,
-               std::int64_t received_ns) {
-          const auto& m = publish(self, user, std::move(text), received_ns);
-          if (!ref.empty())
-            self->send(sender, deliver_atom::value,
-                       make_frame(encode_ack(ref, m.id, self->state.name)));
-        },
-        // From the HTTP API: answers with the new_message payload.
-        [self](publish_atom, const std::string&, const std::string& user,
-               std::string& text, std::int64_t received_ns) {
-          return encode_message_payload(
-              publish(self, user, std::move(text), received_ns));
-        },
-        [self](rename_atom, const std::string&, const caf::actor& conn,
-               const std::string& user) {
-          auto& st = self->state;
-          auto it = st.members.find(conn.address());
-          if (it == st.members.end() || it->second.user == user)
-            return;
-          // Leave under the old name, then join under the new one, as the protocol says.
-          auto old = std::move(it->second.user);
-          it->second.user = user;
-          remove_user(self, old);
-          add_user(self, user);
-        },
-        [self](users_atom, const std::string&) { return self->state.users(); },
-        [self](history_atom, const std::string&, std::uint64_t before,
-               std::size_t limit) {
-          auto& st = self->state;
-          auto end = st.history.end();
-          if (before != 0)
-            end = std::lower_bound(
-                st.history.begin(), st.history.end(), before,
-                [](const chat_message& m, std::uint64_t id) { return m.id < id; });
-          auto n = std::min<std::size_t>(
-              limit, static_cast<std::size_t>(end - st.history.begin()));
-          std::vector<chat_message> xs(end - static_cast<std::ptrdiff_t>(n), end);
-          return make_frame(encode_history(st.name, xs));
-        },
-    };
-  });
+  return sys.spawn(room, std::move(name), std::move(ctx), std::move(router),
+                   std::move(group));
 }
 
 } // namespace chat

@@ -1,9 +1,16 @@
 #include "app/config.hpp"
 
+#include "messages/announce.hpp"
+
+#include <caf/atom.hpp>
 #include <caf/config_option_adder.hpp>
+#include <caf/pec.hpp>
+#include <caf/sec.hpp>
 #include <caf/settings.hpp>
+#include <chrono>
 #include <fstream>
 #include <map>
+#include <type_traits>
 
 namespace chat {
 
@@ -11,45 +18,89 @@ namespace {
 
 enum class kind { integer, duration, text, text_list };
 
-// Every [chat] key, its type and its allowed range (integers and durations in ms).
-struct rule {
-  kind type;
-  std::int64_t min;
-  std::int64_t max;
-};
-
-const std::map<std::string, rule>& rules() {
-  static const std::map<std::string, rule> xs{
-      {"host", {kind::text, 0, 0}},
-      {"port", {kind::integer, 0, 65535}},
-      {"io-threads", {kind::integer, 1, 64}},
-      {"max-frame-bytes", {kind::integer, 64, 16 << 20}},
-      {"max-message-chars", {kind::integer, 1, 1 << 20}},
-      {"ping-interval", {kind::duration, 10, 3600000}},
-      {"pong-timeout", {kind::duration, 10, 3600000}},
-      {"max-connections", {kind::integer, 1, 10000000}},
-      {"node-name", {kind::text, 0, 0}},
-      {"rate-limit", {kind::integer, 1, 1000000000}},
-      {"rate-burst", {kind::integer, 1, 1000000000}},
-      {"max-errors-in-row", {kind::integer, 1, 1000000}},
-      {"max-outbound-bytes", {kind::integer, 1024, std::int64_t{1} << 34}},
-      {"max-rooms", {kind::integer, 1, 10000000}},
-      {"presence-max-members", {kind::integer, 0, 10000000}},
-      {"history-size", {kind::integer, 0, 100000}},
-      {"web-root", {kind::text, 0, 0}},
-      {"allowed-origins", {kind::text_list, 0, 0}},
-      {"api-key", {kind::text, 0, 0}},
-  };
-  return xs;
+template <class T> constexpr kind kind_of() {
+  if constexpr (std::is_same_v<T, std::string>)
+    return kind::text;
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+    return kind::text_list;
+  else if constexpr (std::is_same_v<T, std::chrono::nanoseconds>)
+    return kind::duration;
+  else {
+    static_assert(std::is_integral_v<T>, "a [chat] key is a text, list, duration or int");
+    return kind::integer;
+  }
 }
 
-std::string check(const std::string& key, const rule& r, const caf::config_value& v) {
+struct key_info {
+  kind type;
+  key_rule rule;
+};
+
+// Every [chat] key by name, from the table.
+const std::map<std::string, key_info, std::less<>>& keys() {
+  static const auto table = [] {
+    std::map<std::string, key_info, std::less<>> xs;
+    chat_settings defaults;
+    visit_chat_keys(defaults, [&](std::string_view name, auto& field, key_rule rule,
+                                  std::string_view) {
+      using type = std::decay_t<decltype(field)>;
+      xs.emplace(std::string{key_name(name)}, key_info{kind_of<type>(), std::move(rule)});
+    });
+    return xs;
+  }();
+  return table;
+}
+
+std::string duration_text(std::chrono::nanoseconds d) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
+template <class T> std::string value_text(const T& x) {
+  if constexpr (std::is_same_v<T, std::string>)
+    return "\"" + x + "\"";
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    std::string out = "[";
+    for (const auto& s : x)
+      out += (out.size() > 1 ? ", \"" : "\"") + s + "\"";
+    return out + "]";
+  } else if constexpr (std::is_same_v<T, std::chrono::nanoseconds>)
+    return duration_text(x);
+  else
+    return std::to_string(x);
+}
+
+std::string rule_text(kind type, const key_rule& r) {
+  if (!r.choices.empty()) {
+    std::string out;
+    for (auto c : r.choices)
+      out += (out.empty() ? "" : ", ") + std::string{c};
+    return "one of " + out;
+  }
+  if (type == kind::integer)
+    return std::to_string(r.min) + ".." + std::to_string(r.max);
+  if (type == kind::duration)
+    return duration_text(std::chrono::milliseconds(r.min)) + ".." +
+           duration_text(std::chrono::milliseconds(r.max));
+  return {};
+}
+
+std::string check(const std::string& key, const key_info& info,
+                  const caf::config_value& v) {
   auto name = "chat." + key;
+  const auto& r = info.rule;
   std::int64_t n = 0;
-  switch (r.type) {
+  switch (info.type) {
   case kind::text:
     if (!caf::holds_alternative<std::string>(v))
       return name + " must be a quoted string, got " + caf::to_string(v);
+    if (!r.choices.empty()) {
+      const auto& s = caf::get<std::string>(v);
+      for (auto c : r.choices)
+        if (s == c)
+          return {};
+      return name + " must be " + rule_text(info.type, r) + ", got " + caf::to_string(v);
+    }
     return {};
   case kind::text_list:
     if (!caf::holds_alternative<caf::config_value::list>(v))
@@ -72,7 +123,7 @@ std::string check(const std::string& key, const rule& r, const caf::config_value
   }
   if (n < r.min || n > r.max)
     return name + " must be between " + std::to_string(r.min) + " and " +
-           std::to_string(r.max) + (r.type == kind::duration ? " ms" : "") + ", got " +
+           std::to_string(r.max) + (info.type == kind::duration ? " ms" : "") + ", got " +
            caf::to_string(v);
   return {};
 }
@@ -81,37 +132,69 @@ std::string check(const std::string& key, const rule& r, const caf::config_value
 
 chat_config::chat_config() {
   config_file_path = "caf-application.conf";
-  opt_group{custom_options_, "chat"}
-      .add(host, "host", "address to listen on (IPv4 or IPv6)")
-      .add(port, "port,p", "TCP port for HTTP and WebSocket (0: any free port)")
-      .add(io_threads, "io-threads", "threads running the network io_context")
-      .add(max_frame_bytes, "max-frame-bytes",
-           "largest client frame; bigger ones close with 1009")
-      .add(max_message_chars, "max-message-chars", "longest chat message, in characters")
-      .add(ping_interval, "ping-interval", "how often the server pings each client")
-      .add(pong_timeout, "pong-timeout",
-           "a client silent this long after a ping is dropped")
-      .add(max_connections, "max-connections", "open WebSockets; more get HTTP 503")
-      .add(node_name, "node-name", "this node's name in welcome (default host:port)")
-      .add(rate_limit, "rate-limit", "client frames per second per connection")
-      .add(rate_burst, "rate-burst", "frames a connection may send at once")
-      .add(max_errors_in_row, "max-errors-in-row",
-           "protocol errors in a row before close 1008")
-      .add(max_outbound_bytes, "max-outbound-bytes",
-           "queued bytes per client before close 1013")
-      .add(max_rooms, "max-rooms", "rooms the server holds at most")
-      .add(presence_max_members, "presence-max-members",
-           "rooms bigger than this send no user_joined/user_left")
-      .add(history_size, "history-size", "messages each room keeps for history")
-      .add(web_root, "web-root", "folder served at / (the chat page)")
-      .add(allowed_origins, "allowed-origins",
-           "Origins allowed to open /ws, e.g. [\"https://chat.example\"] (empty: same "
-           "host)")
-      .add(api_key, "api-key", "Bearer token the REST API requires (empty: none)");
+  // Performance defaults live here, not in the shipped file, so that a config file with
+  // only a [chat] section runs as fast as caf-application.conf (a file may still override
+  // them). 'sharing': idle workers block on a condition variable; CAF's default
+  // 'stealing' polls (about 118k context switches per second on an idle 2-core VM) and
+  // cost a quarter more CPU per delivery here (docs/benchmarks.md).
+  set("scheduler.policy", caf::atom("sharing"));
+  announce_message_types(*this);
+  caf::config_option_adder chat_options{custom_options_, "chat"};
+  visit_chat_keys(settings,
+                  [&](std::string_view name, auto& field, const key_rule&,
+                      std::string_view help) { chat_options.add(field, name, help); });
 }
 
 std::string chat_config::help_text() const {
-  return custom_options_.help_text(false);
+  std::string out;
+  chat_settings defaults;
+  visit_chat_keys(defaults, [&](std::string_view name, auto& field, const key_rule& rule,
+                                std::string_view help) {
+    using type = std::decay_t<decltype(field)>;
+    auto key = std::string{key_name(name)};
+    out += "  --chat." + key;
+    if (name.size() > key.size())
+      out += " (-" + std::string{name.substr(key.size() + 1)} + ")";
+    out += "\n      " + std::string{help} + "\n      default " + value_text(field);
+    if (auto range = rule_text(kind_of<type>(), rule); !range.empty())
+      out += "; " + range;
+    out += "\n";
+  });
+  return out;
+}
+
+std::string chat_config::unknown_option(int argc, char** argv) const {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-') { // -p 4000, -p4000
+      if (custom_options_.cli_short_name_lookup(arg[1]) == nullptr)
+        return std::string{arg};
+      if (arg.size() == 2)
+        ++i; // its value
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0)
+      return std::string{arg};
+    auto name = arg.substr(2, arg.find('=') - 2); // npos - 2 still means "to the end"
+    bool known = name.rfind("chat.", 0) == 0
+                     ? keys().count(name.substr(5)) > 0
+                     : name == "config-file" ||
+                           custom_options_.cli_long_name_lookup(name) != nullptr;
+    if (!known)
+      return std::string{arg};
+  }
+  return {};
+}
+
+std::string chat_config::describe(const caf::error& err) const {
+  if (err == caf::sec::cannot_open_file && err.context().match_element<std::string>(0))
+    return "cannot read config file \"" + err.context().get_as<std::string>(0) + "\"";
+  if (err.category() == caf::atom("parser") &&
+      err.context().match_element<caf::settings>(0))
+    if (auto arg =
+            caf::get_if<std::string>(&err.context().get_as<caf::settings>(0), "argument"))
+      return "cannot read " + *arg + ": " + to_string(static_cast<caf::pec>(err.code()));
+  return render(err);
 }
 
 // CAF drops a value of the wrong type without a word, so the file is read a second time
@@ -131,42 +214,32 @@ std::string chat_config::validate() const {
     if (!caf::holds_alternative<caf::settings>(section->second))
       return "chat must be a section";
     for (const auto& [key, value] : caf::get<caf::settings>(section->second)) {
-      auto r = rules().find(key);
-      if (r == rules().end())
-        return "unknown setting chat." + key + " (see docs/configuration.md)";
-      if (auto err = check(key, r->second, value); !err.empty())
+      auto info = keys().find(key);
+      if (info == keys().end())
+        return "unknown setting chat." + key + " (see chatd --help)";
+      if (auto err = check(key, info->second, value); !err.empty())
         return err;
     }
   }
   return {};
 }
 
-chat_limits chat_config::actor_limits(unsigned short bound_port) const {
-  chat_limits l;
-  l.node_name = node_name.empty() ? host + ":" + std::to_string(bound_port) : node_name;
-  l.max_connections = max_connections;
-  l.ping_interval = std::chrono::duration_cast<std::chrono::milliseconds>(ping_interval);
-  l.pong_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(pong_timeout);
-  l.decode.max_message_chars = max_message_chars;
-  l.rate_limit = static_cast<double>(rate_limit);
-  l.rate_burst = static_cast<double>(rate_burst);
-  l.max_errors_in_row = max_errors_in_row;
-  l.max_rooms = max_rooms;
-  l.presence_max_members = presence_max_members;
-  l.history_size = history_size;
-  return l;
+node_context chat_config::actor_context(unsigned short bound_port) const {
+  node_context ctx;
+  ctx.limits = settings.limits;
+  ctx.node_name = settings.node_name.empty()
+                      ? settings.host + ":" + std::to_string(bound_port)
+                      : settings.node_name;
+  return ctx;
 }
 
-net::net_limits chat_config::transport_limits() const {
-  net::net_limits l;
-  l.io_threads = static_cast<unsigned>(io_threads);
-  l.max_frame_bytes = max_frame_bytes;
-  l.max_outbound_bytes = max_outbound_bytes;
-  l.web_root = web_root;
-  // A peer that cannot take a close frame for as long as it may stay silent is gone.
-  l.close_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(pong_timeout);
-  l.allowed_origins = allowed_origins;
-  return l;
+net::net_settings chat_config::transport_settings() const {
+  net::net_settings n;
+  n.io_threads = static_cast<unsigned>(settings.io_threads);
+  n.web_root = settings.web_root;
+  n.allowed_origins = settings.allowed_origins;
+  n.limits = settings.limits;
+  return n;
 }
 
 } // namespace chat

@@ -5,7 +5,7 @@
 #include "actors/manager.hpp"
 #include "actors/router.hpp"
 #include "app/config.hpp"
-#include "messages/atoms.hpp"
+#include "base/log.hpp"
 #include "net/server.hpp"
 
 #include <caf/all.hpp>
@@ -27,12 +27,17 @@ bool wants_help(int argc, char** argv) {
   return false;
 }
 
+int bad_config(const std::string& why) {
+  std::cerr << "chatd: " << why << std::endl;
+  return exit_bad_config;
+}
+
 // What the network callbacks need; filled once the port is bound.
 struct wiring {
   caf::actor_system* sys = nullptr;
-  chat::chat_limits limits;
-  caf::actor manager;
-  caf::actor router;
+  chat::context_ptr ctx;
+  chat::manager_actor manager;
+  chat::router_actor router;
   chat::http_api api;
 };
 
@@ -50,61 +55,65 @@ int main(int argc, char** argv) {
   if (wants_help(argc, argv)) {
     std::cout << "usage: chatd [--config-file=PATH] [--chat.KEY=VALUE ...]\n"
               << "Settings are read from caf-application.conf in the working directory\n"
-              << "and can be overridden on the command line, e.g. --chat.port=4000.\n\n"
+              << "and can be overridden on the command line, e.g. --chat.port=4000.\n"
+              << "The [chat] keys:\n"
               << cfg.help_text();
     return 0;
   }
-  if (auto err = cfg.parse(argc, argv)) {
-    std::cerr << "chatd: " << cfg.render(err) << "\n";
-    return exit_bad_config;
-  }
+  if (auto arg = cfg.unknown_option(argc, argv); !arg.empty())
+    return bad_config("unknown option " + arg + " (chatd --help lists the options)");
+  if (auto err = cfg.parse(argc, argv))
+    return bad_config(cfg.describe(err));
   if (cfg.cli_helptext_printed)
     return 0;
-  if (auto err = cfg.validate(); !err.empty()) {
-    std::cerr << "chatd: " << err << "\n";
-    return exit_bad_config;
-  }
+  if (auto err = cfg.validate(); !err.empty())
+    return bad_config(err);
+  chat::set_log_level(*chat::parse_log_level(cfg.settings.log_level));
 
   caf::actor_system sys{cfg};
+  chat::log_info("chatd starting: config file " + cfg.config_file_path + ", scheduler " +
+                 caf::to_string(caf::get_or(sys.config(), "scheduler.policy",
+                                            caf::atom("stealing"))) +
+                 ", log-level " + cfg.settings.log_level);
   wiring w;
   w.sys = &sys;
   chat::net::handlers handlers;
   handlers.on_upgrade = [&w](std::shared_ptr<chat::client_link> link, std::string name) {
-    return chat::spawn_connection(*w.sys, std::move(link), std::move(name), w.limits,
-                                  w.manager, w.router);
+    auto conn = chat::spawn_connection(*w.sys, std::move(link), std::move(name), w.ctx,
+                                       w.manager, w.router);
+    return chat::make_client_events(std::move(conn));
   };
   handlers.on_request = [&w](const chat::net::http_request& req,
                              chat::net::responder respond) {
     return w.api.answer({req.method, req.path, req.query, req.authorization, req.body},
                         std::move(respond));
   };
-  auto counters = std::make_shared<chat::metrics>();
-  auto transport = cfg.transport_limits();
-  transport.counters = counters;
+  auto transport = cfg.transport_settings();
+  auto counters = transport.counters;
   auto net =
       std::make_unique<chat::net::server>(std::move(transport), std::move(handlers));
-  if (auto err = net->listen(cfg.host, cfg.port); !err.empty()) {
-    std::cerr << "chatd: " << err << "\n";
+  if (auto err = net->listen(cfg.settings.host, cfg.settings.port); !err.empty()) {
+    chat::log_error(err);
     return exit_cannot_listen;
   }
-  w.limits = cfg.actor_limits(net->port());
-  w.limits.counters = counters;
-  w.manager = chat::spawn_manager(sys, w.limits);
-  w.router = chat::spawn_router(sys, w.limits, w.manager);
-  w.api = chat::http_api{&sys,     w.manager,       w.router,   w.limits.node_name,
-                         counters, w.limits.decode, cfg.api_key};
-  net->run(static_cast<unsigned>(cfg.io_threads));
-  std::cout << "chatd listening on " << cfg.host << ":" << net->port() << " (node "
-            << w.limits.node_name << ")" << std::endl;
+  auto ctx = cfg.actor_context(net->port());
+  ctx.counters = counters;
+  w.ctx = std::make_shared<const chat::node_context>(std::move(ctx));
+  w.manager = chat::spawn_manager(sys, w.ctx);
+  w.router = chat::spawn_router(sys, w.ctx);
+  w.api = chat::http_api{&sys, w.manager, w.router, w.ctx, cfg.settings.api_key};
+  net->run(static_cast<unsigned>(cfg.settings.io_threads));
+  chat::log_info("chatd listening on " + cfg.settings.host + ":" +
+                 std::to_string(net->port()) + " (node " + w.ctx->node_name + ")");
 
   int sig = 0;
   sigwait(&signals, &sig);
-  std::cout << "chatd: " << strsignal(sig) << ", closing every client with 1001"
-            << std::endl;
+  chat::log_info(std::string{"chatd: "} + strsignal(sig) +
+                 ", closing every client with 1001");
   auto deadline = std::chrono::steady_clock::now() + shutdown_grace;
   {
     caf::scoped_actor self{sys};
-    self->request(w.manager, shutdown_grace, chat::shutdown_atom::value)
+    self->request(w.manager, shutdown_grace, chat::shutdown_server{})
         .receive([](bool) {}, [](caf::error&) {});
   }
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -114,6 +123,6 @@ int main(int argc, char** argv) {
   caf::anon_send_exit(w.router, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(w.manager, caf::exit_reason::user_shutdown);
   w = wiring{};
-  std::cout << "chatd: stopped" << std::endl;
+  chat::log_info("chatd stopped");
   return 0;
 }

@@ -10,7 +10,7 @@ namespace chat {
 
 namespace {
 
-protocol_error fail(const char* code, std::string message, std::string ref = {}) {
+protocol_error fail(protocol_code code, std::string message, std::string ref = {}) {
   return protocol_error{code, std::move(message), std::move(ref)};
 }
 
@@ -54,9 +54,9 @@ bool valid_text(const std::string& s, std::size_t max) {
 }
 
 decoded decode_payload(std::string_view type, const json::object& p, std::string ref,
-                       const decode_limits& lim) {
+                       const limits& lim) {
   auto invalid = [&](std::string why) {
-    return fail(errc::invalid_payload, std::move(why), ref);
+    return fail(protocol_code::invalid_payload, std::move(why), ref);
   };
   if (type == "send_message") {
     send_message m;
@@ -93,8 +93,9 @@ decoded decode_payload(std::string_view type, const json::object& p, std::string
       return invalid("before must be a message id (a non-negative integer)");
     std::optional<std::uint64_t> limit;
     if (!optional_uint(p, "limit", limit) ||
-        (limit && (*limit < 1 || *limit > lim.max_history)))
-      return invalid("limit must be an integer of 1.." + std::to_string(lim.max_history));
+        (limit && (*limit < 1 || *limit > lim.max_history_query)))
+      return invalid("limit must be an integer of 1.." +
+                     std::to_string(lim.max_history_query));
     if (limit)
       m.limit = static_cast<std::size_t>(*limit);
     return client_event{std::move(ref), std::move(m)};
@@ -106,8 +107,8 @@ decoded decode_payload(std::string_view type, const json::object& p, std::string
       return invalid("room must be 1..64 characters of A-Z a-z 0-9 _ . -");
     return client_event{std::move(ref), std::move(m)};
   }
-  return fail(errc::unknown_type, "unknown event type \"" + std::string{type} + "\"",
-              ref);
+  return fail(protocol_code::unknown_type,
+              "unknown event type \"" + std::string{type} + "\"", ref);
 }
 
 std::string envelope(std::string_view type, json::object payload,
@@ -140,13 +141,13 @@ json::array to_array(const std::vector<std::string>& xs) {
 
 } // namespace
 
-decoded decode(std::string_view text, const decode_limits& limits) {
+decoded decode(std::string_view text, const limits& lim) {
   json::error_code ec;
   auto v = json::parse(text, ec);
   if (ec)
-    return fail(errc::bad_json, "frame is not valid JSON: " + ec.message());
+    return fail(protocol_code::bad_json, "frame is not valid JSON: " + ec.message());
   if (!v.is_object())
-    return fail(errc::bad_json, "frame must be a JSON object");
+    return fail(protocol_code::bad_json, "frame must be a JSON object");
   const auto& o = v.get_object();
   std::string ref;
   bool ref_ok = optional_string(o, "ref", ref) && ref.size() <= max_ref;
@@ -154,28 +155,29 @@ decoded decode(std::string_view text, const decode_limits& limits) {
     ref.clear();
   auto type = o.find("type");
   if (type == o.end() || !type->value().is_string())
-    return fail(errc::bad_json, "frame needs a string field \"type\"", ref);
+    return fail(protocol_code::bad_json, "frame needs a string field \"type\"", ref);
   if (!ref_ok)
-    return fail(errc::invalid_payload, "ref must be a string of at most 64 characters");
+    return fail(protocol_code::invalid_payload,
+                "ref must be a string of at most 64 characters");
   static const json::object empty;
   const json::object* payload = &empty;
   if (auto p = o.find("payload"); p != o.end() && !p->value().is_null()) {
     if (!p->value().is_object())
-      return fail(errc::invalid_payload, "payload must be a JSON object", ref);
+      return fail(protocol_code::invalid_payload, "payload must be a JSON object", ref);
     payload = &p->value().get_object();
   }
-  return decode_payload(type->value().get_string(), *payload, std::move(ref), limits);
+  return decode_payload(type->value().get_string(), *payload, std::move(ref), lim);
 }
 
 decoded decode_payload(std::string_view type, std::string_view payload,
-                       const decode_limits& limits) {
+                       const limits& lim) {
   json::error_code ec;
   auto v = json::parse(payload, ec);
   if (ec)
-    return fail(errc::bad_json, "body is not valid JSON: " + ec.message());
+    return fail(protocol_code::bad_json, "body is not valid JSON: " + ec.message());
   if (!v.is_object())
-    return fail(errc::invalid_payload, "body must be a JSON object");
-  return decode_payload(type, v.get_object(), {}, limits);
+    return fail(protocol_code::invalid_payload, "body must be a JSON object");
+  return decode_payload(type, v.get_object(), {}, lim);
 }
 
 std::string payload_of(std::string_view envelope) {
@@ -234,7 +236,7 @@ std::string encode_ack(std::string_view ref, std::uint64_t id, std::string_view 
 }
 
 std::string encode_error(const protocol_error& e) {
-  return envelope("error", {{"code", e.code}, {"message", e.message}}, e.ref);
+  return envelope("error", {{"code", to_string(e.code)}, {"message", e.message}}, e.ref);
 }
 
 } // namespace chat

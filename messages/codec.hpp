@@ -1,6 +1,7 @@
 // JSON <-> typed events. The only place that knows the wire format's field names.
 #pragma once
 
+#include "base/limits.hpp"
 #include "messages/events.hpp"
 
 #include <cstdint>
@@ -11,19 +12,14 @@
 
 namespace chat {
 
-struct decode_limits {
-  std::size_t max_message_chars = 2000;
-  std::size_t max_history = 200;
-};
-
 using decoded = std::variant<client_event, protocol_error>;
 
 // Decodes one text frame. Never throws; a bad frame yields a protocol_error.
-decoded decode(std::string_view text, const decode_limits& limits);
+decoded decode(std::string_view text, const limits& lim);
 
 // Decodes the payload of an event of `type` given on its own (the HTTP API's bodies).
 decoded decode_payload(std::string_view type, std::string_view payload,
-                       const decode_limits& limits);
+                       const limits& lim);
 
 // The payload of an envelope built by the encoders below, as JSON text (HTTP API replies).
 std::string payload_of(std::string_view envelope);

@@ -1,6 +1,9 @@
 // What a client may say: one struct per client -> server event of PROTOCOL.md.
 #pragma once
 
+#include "messages/chat_message.hpp"
+#include "messages/protocol_errors.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,31 +41,6 @@ using event_body =
 struct client_event {
   std::string ref; // empty: no ack wanted
   event_body body;
-};
-
-// Error codes of the `error` event.
-namespace errc {
-constexpr const char* bad_json = "bad_json";
-constexpr const char* unknown_type = "unknown_type";
-constexpr const char* invalid_payload = "invalid_payload";
-constexpr const char* unsupported_frame = "unsupported_frame";
-constexpr const char* rate_limited = "rate_limited";
-constexpr const char* no_such_user = "no_such_user";
-} // namespace errc
-
-struct protocol_error {
-  std::string code;
-  std::string message;
-  std::string ref;
-};
-
-// A message as a room stores and broadcasts it.
-struct chat_message {
-  std::uint64_t id = 0;
-  std::string room;
-  std::string message;
-  std::string from;
-  std::string sent;
 };
 
 } // namespace chat

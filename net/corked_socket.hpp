@@ -18,9 +18,11 @@ class corked_socket {
 public:
   using executor_type = tcp::socket::executor_type;
 
-  // `gauge`, when given, follows the bytes buffered here (the outbound-queue metric).
-  corked_socket(tcp::socket&& socket, std::atomic<std::int64_t>* gauge)
-      : impl_(std::make_shared<impl>(std::move(socket), gauge)) {}
+  // `gauge`, when given, follows the bytes buffered here (the outbound-queue metric);
+  // a send buffer above `keep_capacity` is released once sent.
+  corked_socket(tcp::socket&& socket, std::atomic<std::int64_t>* gauge,
+                std::size_t keep_capacity)
+      : impl_(std::make_shared<impl>(std::move(socket), gauge, keep_capacity)) {}
 
   executor_type get_executor() noexcept { return impl_->socket.get_executor(); }
   tcp::socket& next_layer() noexcept { return impl_->socket; }
@@ -91,8 +93,8 @@ public:
 
 private:
   struct impl {
-    impl(tcp::socket&& s, std::atomic<std::int64_t>* g)
-        : socket(std::move(s)), gauge(g) {}
+    impl(tcp::socket&& s, std::atomic<std::int64_t>* g, std::size_t keep)
+        : socket(std::move(s)), gauge(g), keep_capacity(keep) {}
     ~impl() { count(-static_cast<std::int64_t>(pending.size() + inflight.size())); }
     void count(std::int64_t delta) {
       if (gauge)
@@ -100,6 +102,7 @@ private:
     }
     tcp::socket socket;
     std::atomic<std::int64_t>* gauge;
+    std::size_t keep_capacity;
     std::vector<char> pending;  // written by Beast since the send in flight began
     std::vector<char> inflight; // being sent
     bool failed = false;
@@ -113,7 +116,7 @@ private:
                       [self](beast::error_code ec, std::size_t) {
                         self->count(-static_cast<std::int64_t>(self->inflight.size()));
                         self->inflight.clear();
-                        if (self->inflight.capacity() > keep_capacity)
+                        if (self->inflight.capacity() > self->keep_capacity)
                           self->inflight.shrink_to_fit(); // an idle client keeps little
                         if (ec) {
                           self->failed = true;
@@ -125,7 +128,6 @@ private:
                       });
   }
 
-  static constexpr std::size_t keep_capacity = 16 * 1024;
   std::shared_ptr<impl> impl_;
 
   friend void teardown(beast::role_type role, corked_socket& s, beast::error_code& ec) {

@@ -44,17 +44,17 @@ bool http_session::origin_allowed(const http::request<http::string_body>& req) c
   auto origin = req[http::field::origin];
   if (origin.empty())
     return true;
-  if (!limits_.allowed_origins.empty())
-    return std::find(limits_.allowed_origins.begin(), limits_.allowed_origins.end(),
-                     origin) != limits_.allowed_origins.end();
+  if (!settings_.allowed_origins.empty())
+    return std::find(settings_.allowed_origins.begin(), settings_.allowed_origins.end(),
+                     origin) != settings_.allowed_origins.end();
   // Same host only: the origin's authority must be the Host the request was sent to.
   auto uri = boost::urls::parse_uri(origin);
   return uri && uri->encoded_authority() == req[http::field::host];
 }
 
-http_session::http_session(tcp::socket&& socket, const net_limits& limits,
+http_session::http_session(tcp::socket&& socket, const net_settings& settings,
                            const handlers& h, std::shared_ptr<shared_state> shared)
-    : stream_(std::move(socket)), limits_(limits), handlers_(h),
+    : stream_(std::move(socket)), settings_(settings), handlers_(h),
       shared_(std::move(shared)) {}
 
 void http_session::run() {
@@ -63,9 +63,10 @@ void http_session::run() {
 
 void http_session::do_read() {
   parser_.emplace();
-  parser_->header_limit(8 * 1024);
-  parser_->body_limit(64 * 1024);
-  stream_.expires_after(std::chrono::seconds(30));
+  const auto& lim = settings_.limits;
+  parser_->header_limit(static_cast<std::uint32_t>(lim.http_header_bytes));
+  parser_->body_limit(lim.http_body_bytes);
+  stream_.expires_after(lim.http_read_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -141,14 +142,14 @@ void http_session::upgrade() {
   if (auto it = url->params().find("name"); it != url->params().end())
     name = (*it).value;
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), parser_->release(),
-                                         limits_, shared_);
-  ws->set_owner(handlers_.on_upgrade(ws, std::move(name)));
+                                         settings_, shared_);
+  ws->set_events(handlers_.on_upgrade(ws, std::move(name)));
 }
 
 bool http_session::serve_file(const std::string& path) {
-  if (limits_.web_root.empty() || !safe_path(path))
+  if (settings_.web_root.empty() || !safe_path(path))
     return false;
-  std::ifstream in(limits_.web_root + path, std::ios::binary);
+  std::ifstream in(settings_.web_root + path, std::ios::binary);
   if (!in)
     return false;
   std::ostringstream body;

@@ -13,7 +13,7 @@ namespace chat::net {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket&& socket, const net_limits& limits, const handlers& h,
+  http_session(tcp::socket&& socket, const net_settings& settings, const handlers& h,
                std::shared_ptr<shared_state> shared);
   void run();
 
@@ -31,7 +31,7 @@ private:
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  const net_limits& limits_;
+  const net_settings& settings_;
   const handlers& handlers_;
   std::shared_ptr<shared_state> shared_;
 };

@@ -4,9 +4,9 @@
 
 namespace chat::net {
 
-listener::listener(asio::io_context& ioc, const net_limits& limits, const handlers& h,
+listener::listener(asio::io_context& ioc, const net_settings& settings, const handlers& h,
                    std::shared_ptr<shared_state> shared)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), limits_(limits), handlers_(h),
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), settings_(settings), handlers_(h),
       shared_(std::move(shared)) {}
 
 beast::error_code listener::open(const tcp::endpoint& at) {
@@ -31,7 +31,7 @@ void listener::stop() {
 void listener::do_accept() {
   // With several io threads each connection gets its own strand so its handlers never
   // overlap; with one thread that is already so, and the strand would only cost.
-  asio::any_io_executor ex = limits_.io_threads > 1
+  asio::any_io_executor ex = settings_.io_threads > 1
                                  ? asio::any_io_executor{asio::make_strand(ioc_)}
                                  : asio::any_io_executor{ioc_.get_executor()};
   acceptor_.async_accept(
@@ -43,7 +43,8 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   if (!ec) {
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), limits_, handlers_, shared_)->run();
+    std::make_shared<http_session>(std::move(socket), settings_, handlers_, shared_)
+        ->run();
   }
   // EMFILE and friends: keep accepting; the next attempt may succeed once sockets close.
   do_accept();

@@ -11,7 +11,7 @@ namespace chat::net {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(asio::io_context& ioc, const net_limits& limits, const handlers& h,
+  listener(asio::io_context& ioc, const net_settings& settings, const handlers& h,
            std::shared_ptr<shared_state> shared);
 
   beast::error_code open(const tcp::endpoint& at);
@@ -25,7 +25,7 @@ private:
 
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
-  const net_limits& limits_;
+  const net_settings& settings_;
   const handlers& handlers_;
   std::shared_ptr<shared_state> shared_;
 };

@@ -8,7 +8,7 @@
 namespace chat::net {
 
 struct server::impl {
-  net_limits limits;
+  net_settings settings;
   handlers h;
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
@@ -18,8 +18,8 @@ struct server::impl {
   std::vector<std::thread> threads;
 };
 
-server::server(net_limits limits, handlers h) : impl_(std::make_unique<impl>()) {
-  impl_->limits = std::move(limits);
+server::server(net_settings settings, handlers h) : impl_(std::make_unique<impl>()) {
+  impl_->settings = std::move(settings);
   impl_->h = std::move(h);
 }
 
@@ -34,7 +34,7 @@ std::string server::listen(const std::string& host, unsigned short port) {
   if (ec)
     return "chat.host: \"" + host + "\" is not an IP address";
   impl_->acceptor =
-      std::make_shared<listener>(impl_->ioc, impl_->limits, impl_->h, impl_->shared);
+      std::make_shared<listener>(impl_->ioc, impl_->settings, impl_->h, impl_->shared);
   if (auto err = impl_->acceptor->open(tcp::endpoint{addr, port}))
     return "cannot listen on " + host + ":" + std::to_string(port) + ": " + err.message();
   return {};

@@ -2,10 +2,11 @@
 // One io_context on `io_threads` threads, an acceptor, HTTP and WebSocket sessions.
 #pragma once
 
+#include "actors/client_events.hpp"
 #include "actors/client_link.hpp"
 #include "actors/metrics.hpp"
+#include "base/limits.hpp"
 
-#include <caf/actor.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -15,13 +16,12 @@
 
 namespace chat::net {
 
-struct net_limits {
+// What the network side is told at start.
+struct net_settings {
   unsigned io_threads = 1;
-  std::size_t max_frame_bytes = 4096;
-  std::size_t max_outbound_bytes = 1 << 20;
   std::string web_root = "web";
-  std::vector<std::string> allowed_origins;       // empty: same host only
-  std::chrono::milliseconds close_timeout{10000}; // a close handshake gives up after this
+  std::vector<std::string> allowed_origins; // empty: same host only
+  chat::limits limits;
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
 };
 
@@ -39,9 +39,11 @@ using responder =
     std::function<void(unsigned status, std::string content_type, std::string body)>;
 
 struct handlers {
-  // A WebSocket upgrade on /ws: returns the actor that will own the connection. The actor
-  // later calls link->accept() or link->reject(). `name` is the ?name= query parameter.
-  std::function<caf::actor(std::shared_ptr<client_link> link, std::string name)>
+  // A WebSocket upgrade on /ws: hands the application the session's link and returns
+  // where the session reports its client's events. The application later calls
+  // link->accept() or link->reject(). `name` is the ?name= query parameter.
+  std::function<std::shared_ptr<client_events>(std::shared_ptr<client_link> link,
+                                               std::string name)>
       on_upgrade;
   // Any other request, asked before web_root is searched. Returns false when the path is
   // not the application's (then GET/HEAD look in web_root; other methods get 405).
@@ -50,7 +52,7 @@ struct handlers {
 
 class server {
 public:
-  server(net_limits limits, handlers h);
+  server(net_settings settings, handlers h);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -1,21 +1,15 @@
 #include "net/ws_session.hpp"
 
-#include "messages/atoms.hpp"
 #include "net/http_response.hpp"
-
-#include <caf/send.hpp>
 
 namespace chat::net {
 
-namespace {
-constexpr std::size_t read_chunk = 128;
-} // namespace
-
 ws_session::ws_session(tcp::socket&& socket, http::request<http::string_body> req,
-                       const net_limits& limits, std::shared_ptr<shared_state> shared)
-    : ws_(std::move(socket), &limits.counters->outbound_queue_bytes),
-      req_(std::move(req)), limits_(limits), shared_(std::move(shared)),
-      batched_(limits.io_threads == 1), close_deadline_(ws_.get_executor()) {
+                       const net_settings& settings, std::shared_ptr<shared_state> shared)
+    : ws_(std::move(socket), &settings.counters->outbound_queue_bytes,
+          settings.limits.write_buffer_keep_bytes),
+      req_(std::move(req)), settings_(settings), shared_(std::move(shared)),
+      batched_(settings.io_threads == 1), close_deadline_(ws_.get_executor()) {
   shared_->add();
 }
 
@@ -29,15 +23,15 @@ void ws_session::accept() {
       return;
     auto& ws = self->ws_;
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    timeouts.handshake_timeout = std::chrono::seconds(5);
+    timeouts.handshake_timeout = self->settings_.limits.ws_handshake_timeout;
     ws.set_option(timeouts); // liveness is the manager's job: no idle timeout here
-    ws.read_message_max(self->limits_.max_frame_bytes);
+    ws.read_message_max(self->settings_.limits.max_frame_bytes);
     ws.auto_fragment(false);
     ws.write_buffer_bytes(256); // only masking and deflate use it; neither is on here
     ws.control_callback(
         [raw = self.get()](websocket::frame_type kind, beast::string_view) {
-          if (kind == websocket::frame_type::pong)
-            caf::anon_send(raw->owner_, pong_atom::value);
+          if (kind == websocket::frame_type::pong && raw->events_)
+            raw->events_->on_pong();
         });
     ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(http::field::server, "actor-chat");
@@ -52,7 +46,7 @@ void ws_session::on_accept(beast::error_code ec) {
     return;
   }
   req_ = {}; // the request is no longer needed
-  caf::anon_send(owner_, upgraded_atom::value);
+  events_->on_upgraded();
   do_read();
 }
 
@@ -64,7 +58,7 @@ void ws_session::reject(unsigned http_status, std::string why) {
     auto res = make_response(http_status, self->req_.version(),
                              "text/plain; charset=utf-8", why + "\n", false);
     res->set(http::field::retry_after, "5");
-    self->cut_after(std::chrono::seconds(5));
+    self->cut_after(self->settings_.limits.reject_linger);
     http::async_write(beast::get_lowest_layer(self->ws_), *res,
                       [self, res](beast::error_code, std::size_t) {
                         self->cut();
@@ -77,7 +71,7 @@ void ws_session::do_read() {
   // Small reads: an idle client then holds a small buffer (a whole-message read reserves
   // 1.5 KiB per connection up front); a message is assembled over several reads.
   ws_.async_read_some(
-      buffer_, read_chunk,
+      buffer_, settings_.limits.read_chunk_bytes,
       beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
@@ -86,17 +80,17 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   // over read_message_max (Beast answers that one with close code 1009 itself).
   if (ec) {
     if (ec == websocket::error::message_too_big)
-      limits_.counters->count_close(metrics::too_big_1009);
+      settings_.counters->count_close(metrics::too_big_1009);
     finish();
     return;
   }
   if (ws_.is_message_done()) {
     if (ws_.got_text())
-      caf::anon_send(owner_, text_atom::value, beast::buffers_to_string(buffer_.data()));
+      events_->on_text(beast::buffers_to_string(buffer_.data()));
     else
-      caf::anon_send(owner_, binary_atom::value);
+      events_->on_binary();
     buffer_.consume(buffer_.size());
-    if (buffer_.capacity() > 4 * read_chunk)
+    if (buffer_.capacity() > 4 * settings_.limits.read_chunk_bytes)
       buffer_.shrink_to_fit(); // one big message must not cost an idle client forever
   }
   do_read();
@@ -118,13 +112,13 @@ void ws_session::write(const frame& text) {
   if (closing_ || !ws_.is_open())
     return;
   auto& out = ws_.next_layer();
-  if (out.buffered() + text->size() > limits_.max_outbound_bytes) {
+  if (out.buffered() + text.size() > settings_.limits.max_outbound_bytes) {
     // A slow consumer: it gets nothing more, only the close.
-    limits_.counters->count_close(metrics::slow_1013);
+    settings_.counters->count_close(metrics::slow_1013);
     start_close(1013, "slow consumer: outbound queue full");
     return;
   }
-  out.write_text(*text);
+  out.write_text(text.text());
 }
 
 void outbox::push(std::shared_ptr<ws_session> to, frame text) {
@@ -182,10 +176,10 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
       websocket::close_reason(static_cast<websocket::close_code>(code), reason),
       [self = shared_from_this()](beast::error_code) {});
   // A peer that does not read would keep the close frame from leaving: cut it then.
-  cut_after(limits_.close_timeout);
+  cut_after(settings_.limits.pong_timeout);
 }
 
-void ws_session::cut_after(std::chrono::milliseconds timeout) {
+void ws_session::cut_after(std::chrono::nanoseconds timeout) {
   close_deadline_.expires_after(timeout);
   close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
@@ -212,8 +206,9 @@ void ws_session::finish() {
     return;
   finished_ = true;
   close_deadline_.cancel();
-  caf::anon_send(owner_, closed_atom::value);
-  owner_ = nullptr; // breaks the session <-> actor reference cycle
+  if (events_)
+    events_->on_closed();
+  events_ = nullptr; // breaks the session <-> actor reference cycle
 }
 
 } // namespace chat::net

@@ -1,15 +1,15 @@
-// One upgraded (or upgrading) WebSocket: reads frames and hands them to its actor, and
-// queues the actor's frames in its corked socket, bounded by max-outbound-bytes. It never
-// looks inside a frame.
+// One upgraded (or upgrading) WebSocket: reads frames and reports them to its
+// client_events, and queues the frames it is sent in its corked socket, bounded by
+// max-outbound-bytes. It never looks inside a frame.
 #pragma once
 
+#include "actors/client_events.hpp"
 #include "actors/client_link.hpp"
 #include "net/beast.hpp"
 #include "net/corked_socket.hpp"
 #include "net/server.hpp"
 #include "net/shared_state.hpp"
 
-#include <caf/actor.hpp>
 #include <memory>
 
 namespace chat::net {
@@ -17,10 +17,11 @@ namespace chat::net {
 class ws_session : public client_link, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(tcp::socket&& socket, http::request<http::string_body> req,
-             const net_limits& limits, std::shared_ptr<shared_state> shared);
+             const net_settings& settings, std::shared_ptr<shared_state> shared);
   ~ws_session() override;
 
-  void set_owner(caf::actor owner) { owner_ = std::move(owner); }
+  // Where this session reports its client's events, until it closes.
+  void set_events(std::shared_ptr<client_events> events) { events_ = std::move(events); }
 
   void accept() override;
   void reject(unsigned http_status, std::string why) override;
@@ -43,15 +44,15 @@ private:
   void on_read(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code, std::string reason);
   void cut();
-  void cut_after(std::chrono::milliseconds timeout); // unless finish() comes first
+  void cut_after(std::chrono::nanoseconds timeout); // unless finish() comes first
   void finish();
 
   websocket::stream<corked_socket> ws_;
   http::request<http::string_body> req_;
-  const net_limits& limits_;
+  const net_settings& settings_;
   std::shared_ptr<shared_state> shared_;
   const bool batched_; // one io thread: frames cross through the shared outbox
-  caf::actor owner_;
+  std::shared_ptr<client_events> events_;
   beast::flat_buffer buffer_;
   bool pinging_ = false;
   bool closing_ = false;

@@ -1,4 +1,4 @@
-#include "messages/timestamp.hpp"
+#include "base/timestamp.hpp"
 
 #include <cstdio>
 #include <ctime>

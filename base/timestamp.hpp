@@ -1,4 +1,4 @@
-// The `sent` field: RFC 3339, UTC, microseconds.
+// RFC 3339 time stamps in UTC with microseconds: the `sent` field and the log.
 #pragma once
 
 #include <chrono>

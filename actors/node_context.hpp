@@ -1,0 +1,22 @@
+// What every actor of this node reads and never changes: the limits it enforces, the
+// node's name, and where it counts for /metrics. One shared, immutable instance: a
+// connection actor holds a pointer to it, not a copy.
+#pragma once
+
+#include "actors/metrics.hpp"
+#include "base/limits.hpp"
+
+#include <memory>
+#include <string>
+
+namespace chat {
+
+struct node_context {
+  chat::limits limits;
+  std::string node_name;
+  std::shared_ptr<metrics> counters = std::make_shared<metrics>();
+};
+
+using context_ptr = std::shared_ptr<const node_context>;
+
+} // namespace chat

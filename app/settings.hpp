@@ -1,0 +1,102 @@
+// Everything the [chat] section sets, and the one table of its keys.
+//
+// Each key is one row of visit_chat_keys(): its name, the field it sets, its allowed
+// range and its help text. Its default is the field's initializer (below, or in
+// base/limits.hpp), read back from a default-constructed chat_settings; nothing else
+// states it. The table feeds CAF's options, the validation of the file and the command
+// line, `chatd --help`, and the test that caf-application.conf and docs/configuration.md
+// document every key.
+#pragma once
+
+#include "base/limits.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chat {
+
+struct chat_settings {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 3000;
+  std::size_t io_threads = 1;
+  std::string node_name; // empty: host:port
+  std::string web_root = "web";
+  std::vector<std::string> allowed_origins; // empty: same host only
+  std::string api_key;                      // empty: the REST API is open
+  std::string log_level = "info";
+  chat::limits limits;
+};
+
+// What a key accepts beyond its type: integers (durations in milliseconds) between
+// `min` and `max`; texts one of `choices` when there are any.
+struct key_rule {
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+  std::vector<std::string_view> choices;
+};
+
+inline key_rule between(std::int64_t min, std::int64_t max) {
+  return {min, max, {}};
+}
+inline key_rule any_text() {
+  return {};
+}
+inline key_rule one_of(std::vector<std::string_view> choices) {
+  return {0, 0, std::move(choices)};
+}
+
+constexpr std::int64_t unbounded = std::int64_t{1} << 40;
+
+// The table. `v(name, field, rule, help)`; a name "port,p" also gives the short flag -p.
+template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
+  auto& l = s.limits;
+  v("host", s.host, any_text(), "address to listen on (IPv4 or IPv6 literal)");
+  v("port,p", s.port, between(0, 65535),
+    "TCP port for HTTP and the WebSocket endpoint /ws (0: any free port)");
+  v("io-threads", s.io_threads, between(1, 64), "threads running the network io_context");
+  v("max-frame-bytes", l.max_frame_bytes, between(64, 16 << 20),
+    "largest frame a client may send; a bigger one closes that client with 1009");
+  v("max-message-chars", l.max_message_chars, between(1, 1 << 20),
+    "longest chat message, in characters");
+  v("ping-interval", l.ping_interval, between(10, 3600000),
+    "how often the server pings each client");
+  v("pong-timeout", l.pong_timeout, between(10, 3600000),
+    "a client that has not answered a ping after this long is dropped");
+  v("max-connections", l.max_connections, between(1, 10000000),
+    "open WebSocket connections; upgrades beyond it get HTTP 503");
+  v("node-name", s.node_name, any_text(),
+    "this node's name in `welcome` (empty: host:port)");
+  v("rate-limit", l.rate_limit, between(1, unbounded),
+    "client frames per second per connection (token bucket)");
+  v("rate-burst", l.rate_burst, between(1, unbounded),
+    "frames a connection may send at once; over it: error rate_limited");
+  v("max-errors-in-row", l.max_errors_in_row, between(1, 1000000),
+    "protocol errors in a row before the client is closed with 1008");
+  v("max-outbound-bytes", l.max_outbound_bytes, between(1024, std::int64_t{1} << 34),
+    "bytes queued for one client before it is closed with 1013 (slow consumer)");
+  v("max-rooms", l.max_rooms, between(1, 10000000),
+    "rooms the server holds; at the bound an empty room is released, else change_room "
+    "fails");
+  v("presence-max-members", l.presence_max_members, between(0, 10000000),
+    "rooms with more members than this send no user_joined/user_left");
+  v("history-size", l.history_size, between(0, 100000),
+    "messages each room keeps for `history`");
+  v("web-root", s.web_root, any_text(),
+    "folder served at / (the chat page), relative to the working directory");
+  v("allowed-origins", s.allowed_origins, any_text(),
+    "origins whose pages may open /ws, e.g. [\"https://chat.example\"]; empty: same host "
+    "only");
+  v("api-key", s.api_key, any_text(),
+    "token the REST API requires as `Authorization: Bearer <api-key>`; empty: none");
+  v("log-level", s.log_level, one_of({"error", "warning", "info", "debug"}),
+    "least severe log lines written to stderr: error, warning, info or debug");
+}
+
+// "port,p" -> "port".
+inline std::string_view key_name(std::string_view table_name) {
+  return table_name.substr(0, table_name.find(','));
+}
+
+} // namespace chat

@@ -1,0 +1,65 @@
+// Every limit the server enforces, in one place, each with the reason it exists (the way
+// uWebSockets' WebSocketBehavior names each of its limits). Fields that are [chat] keys
+// take their default from here: app/settings.hpp binds them to their keys, so the default
+// below is the only one. The others are fixed by the protocol or by measurement.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace chat {
+
+struct limits {
+  using duration = std::chrono::nanoseconds; // caf::timespan's type: binds to CAF options
+
+  // -- one client's frames --------------------------------------------------------
+  // A frame bigger than this closes its client with 1009: bounds what one read may buffer.
+  std::size_t max_frame_bytes = 4096;
+  // The longest chat message, in characters: what a reader can be asked to display.
+  std::size_t max_message_chars = 2000;
+  // Frames per second per connection (token bucket refill): one client cannot flood a room.
+  std::size_t rate_limit = 20;
+  // Frames a connection may send at once (bucket size): typing bursts are not punished.
+  std::size_t rate_burst = 40;
+  // Protocol errors in a row before close 1008: a broken client stops costing us.
+  std::size_t max_errors_in_row = 20;
+  // The most messages one `history` request may ask for (PROTOCOL.md: limit 1..200).
+  std::size_t max_history_query = 200;
+
+  // -- one client's backlog and liveness ------------------------------------------
+  // Bytes queued for one client before close 1013: a reader that stops cannot grow us.
+  std::size_t max_outbound_bytes = 1 << 20;
+  // How often each client is pinged: finds dead peers behind NATs that drop silently.
+  duration ping_interval = std::chrono::seconds(9);
+  // Silence after a ping before the socket is dropped; also bounds a close handshake.
+  duration pong_timeout = std::chrono::seconds(10);
+
+  // -- the whole server ------------------------------------------------------------
+  // Open WebSockets; more get HTTP 503: descriptors and memory are finite.
+  std::size_t max_connections = 10000;
+  // Rooms held; at the bound an empty one is released: CAF never frees a local group.
+  std::size_t max_rooms = 10000;
+  // Rooms bigger than this send no user_joined/user_left: presence costs members squared.
+  std::size_t presence_max_members = 1000;
+  // Messages each room keeps for `history`: memory is max-rooms x history-size x size.
+  std::size_t history_size = 100;
+
+  // -- HTTP and the handshake (net/) -------------------------------------------------
+  // A request head larger than this gets 431: headers are held in memory while parsed.
+  std::size_t http_header_bytes = 8 * 1024;
+  // A request body larger than this gets 413: the REST API's bodies are small JSON.
+  std::size_t http_body_bytes = 64 * 1024;
+  // A request must arrive whole within this time, or its socket is closed.
+  duration http_read_timeout = std::chrono::seconds(30);
+  // The WebSocket handshake must complete within this time after the upgrade request.
+  duration ws_handshake_timeout = std::chrono::seconds(5);
+  // A refused upgrade's answer gets this long to leave before the socket is cut.
+  duration reject_linger = std::chrono::seconds(5);
+  // Bytes read from a WebSocket at a time: an idle client then holds a small buffer;
+  // a message is assembled over several reads (a whole-message read reserves 1.5 KiB).
+  std::size_t read_chunk_bytes = 128;
+  // Write buffer a client keeps between bursts; a larger one is released once sent.
+  std::size_t write_buffer_keep_bytes = 16 * 1024;
+};
+
+} // namespace chat

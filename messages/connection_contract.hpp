@@ -1,0 +1,79 @@
+// What a connection actor accepts: the events of its transport, the manager's liveness
+// and shutdown orders, and frames to forward to its client.
+//
+//   from its transport (net/, through actors/client_events.hpp; never across nodes):
+//     client_upgraded, client_text, client_binary, client_pong, client_closed
+//   from the manager: ping_client, drop_client, shutdown_client
+//   from rooms (through the room's group) and the manager: frame
+#pragma once
+
+#include "messages/frame.hpp"
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <string>
+
+namespace chat {
+
+// The WebSocket handshake completed: the client can be welcomed.
+struct client_upgraded {};
+// One text frame from the client, not yet decoded.
+struct client_text {
+  std::string text;
+};
+// A binary frame from the client (refused with unsupported_frame).
+struct client_binary {};
+// The client answered a ping.
+struct client_pong {};
+// The socket is gone: the connection actor ends.
+struct client_closed {};
+
+// Liveness: ping the client (the manager times the answer).
+struct ping_client {};
+// The client did not answer in time: cut the socket without a close frame.
+struct drop_client {};
+// The server is shutting down: close with 1001, ahead of anything still queued.
+struct shutdown_client {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_upgraded&) {
+  return f(caf::meta::type_name("client_upgraded"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_text& x) {
+  return f(caf::meta::type_name("client_text"), x.text);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_binary&) {
+  return f(caf::meta::type_name("client_binary"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_pong&) {
+  return f(caf::meta::type_name("client_pong"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_closed&) {
+  return f(caf::meta::type_name("client_closed"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ping_client&) {
+  return f(caf::meta::type_name("ping_client"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drop_client&) {
+  return f(caf::meta::type_name("drop_client"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shutdown_client&) {
+  return f(caf::meta::type_name("shutdown_client"));
+}
+
+using connection_actor =
+    caf::typed_actor<caf::reacts_to<frame>, // first: the hot path, matched first
+                     caf::reacts_to<client_upgraded>, caf::reacts_to<client_text>,
+                     caf::reacts_to<client_binary>, caf::reacts_to<client_pong>,
+                     caf::reacts_to<client_closed>, caf::reacts_to<ping_client>,
+                     caf::reacts_to<drop_client>, caf::reacts_to<shutdown_client>>;
+
+} // namespace chat
