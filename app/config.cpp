@@ -163,25 +163,33 @@ std::string chat_config::help_text() const {
   return out;
 }
 
-std::string chat_config::unknown_option(int argc, char** argv) const {
+std::string chat_config::command_line_error(int argc, char** argv) const {
+  auto unknown = [](std::string_view arg) {
+    return "unknown option " + std::string{arg} + " (chatd --help lists the options)";
+  };
+  int config_files = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.size() >= 2 && arg[0] == '-' && arg[1] != '-') { // -p 4000, -p4000
       if (custom_options_.cli_short_name_lookup(arg[1]) == nullptr)
-        return std::string{arg};
+        return unknown(arg);
       if (arg.size() == 2)
         ++i; // its value
       continue;
     }
     if (arg.rfind("--", 0) != 0)
-      return std::string{arg};
+      return unknown(arg);
     auto name = arg.substr(2, arg.find('=') - 2); // npos - 2 still means "to the end"
+    if (name == "config-file") {
+      if (++config_files > 1)
+        return "--config-file given more than once";
+      continue;
+    }
     bool known = name.rfind("chat.", 0) == 0
                      ? keys().count(name.substr(5)) > 0
-                     : name == "config-file" ||
-                           custom_options_.cli_long_name_lookup(name) != nullptr;
+                     : custom_options_.cli_long_name_lookup(name) != nullptr;
     if (!known)
-      return std::string{arg};
+      return unknown(arg);
   }
   return {};
 }

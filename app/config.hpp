@@ -22,8 +22,10 @@ public:
   // `chatd --help`: every [chat] key with its default, range and meaning.
   std::string help_text() const;
 
-  // The first command-line argument that is no option CAF or [chat] knows, or empty.
-  std::string unknown_option(int argc, char** argv) const;
+  // What is wrong with the command line before CAF reads it: an option neither CAF nor
+  // [chat] knows, or a second --config-file (CAF would read the first and report the
+  // last). Empty when nothing is.
+  std::string command_line_error(int argc, char** argv) const;
 
   // What went wrong in parse(), naming the argument when CAF knows it.
   std::string describe(const caf::error& parse_error) const;

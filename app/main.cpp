@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
               << cfg.help_text();
     return 0;
   }
-  if (auto arg = cfg.unknown_option(argc, argv); !arg.empty())
-    return bad_config("unknown option " + arg + " (chatd --help lists the options)");
+  if (auto err = cfg.command_line_error(argc, argv); !err.empty())
+    return bad_config(err);
   if (auto err = cfg.parse(argc, argv))
     return bad_config(cfg.describe(err));
   if (cfg.cli_helptext_printed)

@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <unistd.h>
 
 using namespace chat::test;
@@ -193,4 +195,77 @@ BOOST_AUTO_TEST_CASE(healthz_is_503_and_upgrades_are_refused_during_shutdown) {
   BOOST_TEST(json::parse(r.body).at("status").as_string() == "shutting_down");
   BOOST_TEST(ws_client::refused_status(server.port()) == 503u);
   BOOST_TEST(server.wait_exit(std::chrono::seconds(2)) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(speed_does_not_hang_on_the_config_file) {
+  // A file with only [chat] host/port gets the scheduler caf-application.conf used to
+  // name: the default is set in code. The start line reports what CAF was given...
+  temp_config only_chat{"[chat]\nhost=\"127.0.0.1\"\nport=0\n"};
+  server_process plain{{"--config-file=" + only_chat.path}};
+  BOOST_TEST(plain.output().find("scheduler sharing") != std::string::npos,
+             plain.output());
+  // ...and a file may still choose another.
+  temp_config stealing{"[chat]\nhost=\"127.0.0.1\"\nport=0\n[scheduler]\n"
+                       "policy='stealing'\n"};
+  server_process other{{"--config-file=" + stealing.path}};
+  BOOST_TEST(other.output().find("scheduler stealing") != std::string::npos,
+             other.output());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_option_is_named_with_a_pointer_to_help) {
+  auto r = start_with("[chat]\nport=0\n", {"--chat.x=1"});
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("unknown option --chat.x=1") != std::string::npos, r.output);
+  BOOST_TEST(r.output.find("--help") != std::string::npos, r.output);
+  BOOST_TEST(r.output.find("parser_error") == std::string::npos, r.output);
+  r = start_with("[chat]\nport=0\n", {"--nonsense"});
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.output.find("unknown option --nonsense") != std::string::npos, r.output);
+}
+
+BOOST_AUTO_TEST_CASE(a_policy_close_is_logged_with_its_code_and_reason) {
+  server_process server{{"--chat.max-errors-in-row=2"}};
+  ws_client c{server.port(), "/ws?name=noisy"};
+  c.expect("welcome");
+  c.send("not json");
+  c.send("not json either");
+  BOOST_TEST(c.close_code() == 1008);
+  BOOST_TEST(server.wait_for_output("info client noisy closed: 1008 too many protocol "
+                                    "errors in a row",
+                                    default_wait),
+             server.output());
+}
+
+BOOST_AUTO_TEST_CASE(log_lines_carry_a_time_and_a_level_and_the_level_filters) {
+  // The same event (a client dropped for silence) in two servers: logged at debug only.
+  auto run = [](const std::string& level) {
+    server_process server{{"--chat.ping-interval=200ms", "--chat.pong-timeout=300ms",
+                           "--chat.log-level=\"" + level + "\""}};
+    ws_client alive{server.port(), "/ws?name=alive"};
+    alive.expect("welcome");
+    ws_client silent{server.port(), "/ws?name=silent"};
+    silent.expect("welcome");
+    BOOST_TEST(alive.expect("user_left").at("payload").at("user").as_string() ==
+               "silent");
+    server.signal(SIGTERM);
+    BOOST_TEST(server.wait_exit(std::chrono::seconds(2)) == 0);
+    return server.output();
+  };
+  auto debug = run("debug");
+  auto info = run("info");
+  BOOST_TEST(debug.find("debug client silent dropped: no pong") != std::string::npos,
+             debug);
+  BOOST_TEST(info.find("dropped") == std::string::npos, info);
+  // Every line: an RFC 3339 UTC time, a level, the text.
+  static const std::regex line{
+      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z (error|warning|info|debug) \S.*)"};
+  std::istringstream lines{info};
+  std::string l;
+  int n = 0;
+  while (std::getline(lines, l)) {
+    BOOST_TEST(std::regex_match(l, line), l);
+    ++n;
+  }
+  BOOST_TEST(n >= 4); // starting, listening, the signal, stopped
+  BOOST_TEST(info.find("info chatd stopped") != std::string::npos, info);
 }

@@ -1,5 +1,6 @@
 #include "tests/support/server_process.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -79,12 +80,16 @@ int wait_status(int pid, std::chrono::milliseconds timeout) {
 } // namespace
 
 server_process::server_process(std::vector<std::string> args) {
-  std::vector<std::string> all{"--config-file=" + default_config_path(),
-                               "--chat.host=127.0.0.1", "--chat.port=0",
+  std::vector<std::string> all{"--chat.host=127.0.0.1", "--chat.port=0",
                                "--chat.web-root=" CHAT_SOURCE_DIR "/web"};
+  // The repository's file, unless the test brings its own (chatd takes one).
+  if (std::none_of(args.begin(), args.end(), [](const std::string& a) {
+        return a.rfind("--config-file=", 0) == 0;
+      }))
+    all.insert(all.begin(), "--config-file=" + default_config_path());
   all.insert(all.end(), args.begin(), args.end());
   pid_ = spawn(chatd_path(), all, out_fd_);
-  std::string out;
+  auto& out = out_;
   static const std::regex listening{"listening on 127\\.0\\.0\\.1:([0-9]+)"};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::smatch m;
@@ -116,9 +121,24 @@ void server_process::signal(int sig) {
 
 int server_process::wait_exit(std::chrono::milliseconds timeout) {
   auto st = wait_status(pid_, timeout);
-  if (st != -1)
+  if (st != -1) {
     exited_ = true;
+    while (read_some(out_fd_, out_, std::chrono::milliseconds(1000)))
+      ; // the rest of its output, up to EOF
+  }
   return st;
+}
+
+bool server_process::wait_for_output(const std::string& text,
+                                     std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out_.find(text) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !read_some(out_fd_, out_, left))
+      return false;
+  }
+  return true;
 }
 
 long server_process::rss_kib() const {

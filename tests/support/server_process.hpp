@@ -15,8 +15,8 @@ std::string default_config_path();
 
 class server_process {
 public:
-  // Starts chatd with --config-file=<repo conf> --chat.host=127.0.0.1 --chat.port=0 plus
-  // `args` (later flags win). Throws when it does not report listening within 10 s.
+  // Starts chatd with --config-file=<repo conf> (unless `args` name another)
+  // --chat.host=127.0.0.1 --chat.port=0 plus `args` (later flags win). Throws when it does not report listening within 10 s.
   explicit server_process(std::vector<std::string> args = {});
   ~server_process();
   server_process(const server_process&) = delete;
@@ -30,11 +30,17 @@ public:
   // Resident memory in KiB (VmRSS).
   long rss_kib() const;
 
+  // Reads the server's output (its log) until `text` appears; false on timeout or EOF.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);
+  // Everything read from the server's output so far; after wait_exit(), all of it.
+  const std::string& output() const { return out_; }
+
 private:
   int pid_ = -1;
   int out_fd_ = -1;
   unsigned short port_ = 0;
   bool exited_ = false;
+  std::string out_;
 };
 
 struct run_result {
