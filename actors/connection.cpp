@@ -13,8 +13,6 @@ namespace chat {
 
 namespace {
 
-constexpr auto reply_timeout = std::chrono::seconds(10);
-
 struct connection_state {
   std::shared_ptr<client_link> link;
   context_ptr ctx;
@@ -89,7 +87,7 @@ void protocol_fault(connection_pointer self, protocol_error e) {
 template <class F>
 void join(connection_pointer self, const std::string& room, std::string ref, F done) {
   auto& st = self->state;
-  self->request(st.router, reply_timeout,
+  self->request(st.router, st.lim().actor_reply_timeout,
                 join_request{room, st.user, handle(self), st.room})
       .await(
           [self, done](joined& j) {
@@ -124,13 +122,15 @@ void ask_room(connection_pointer self, const std::string& room, Request req, Don
   auto& st = self->state;
   auto nothing = [done](caf::error&) { done({}); };
   if (room == st.room_name) {
-    self->request(st.room, reply_timeout, std::move(req)).then(done, nothing);
+    self->request(st.room, st.lim().actor_reply_timeout, std::move(req))
+        .then(done, nothing);
     return;
   }
-  self->request(st.router, reply_timeout, find_room{room, false})
+  self->request(st.router, st.lim().actor_reply_timeout, find_room{room, false})
       .then(
           [self, req, done, nothing](room_actor& other) {
-            self->request(other, reply_timeout, req).then(done, nothing);
+            self->request(other, self->state.lim().actor_reply_timeout, req)
+                .then(done, nothing);
           },
           nothing);
 }
@@ -151,7 +151,7 @@ struct event_handler {
       return;
     }
     auto s = self;
-    self->request(st.room, reply_timeout, std::move(msg))
+    self->request(st.room, st.lim().actor_reply_timeout, std::move(msg))
         .then(
             [s, ref = ref](const chat_message& sent) {
               s->state.send(encode_ack(ref, sent.id, sent.room));
@@ -168,7 +168,8 @@ struct event_handler {
   void operator()(send_direct& m) {
     auto& st = self->state;
     auto s = self;
-    self->request(st.manager, reply_timeout, direct_message{st.user, m.to, m.message})
+    self->request(st.manager, st.lim().actor_reply_timeout,
+                  direct_message{st.user, m.to, m.message})
         .then(
             [s, ref = ref](std::size_t) {
               if (!ref.empty())
@@ -240,7 +241,8 @@ connection_actor::behavior_type connection(connection_pointer self,
     link->reject(400, "name must be 1..32 characters without control characters");
     self->quit(); // the behaviour below is never used
   } else {
-    self->request(manager, reply_timeout, register_client{handle(self), wanted_name})
+    self->request(manager, init.lim().actor_reply_timeout,
+                  register_client{handle(self), wanted_name})
         .await(
             [self](std::string& user) {
               self->state.user = std::move(user);

@@ -11,7 +11,6 @@ namespace chat {
 
 namespace {
 
-constexpr auto ask_timeout = std::chrono::seconds(2);
 constexpr const char* json_type = "application/json";
 
 std::string json_error(std::string_view code, const std::string& message) {
@@ -25,10 +24,10 @@ void unavailable(const http_api::reply& r, caf::error&) {
 }
 
 void healthz(caf::event_based_actor* self, http_api api, http_api::reply r) {
-  self->request(api.manager, ask_timeout, server_stats{})
+  self->request(api.manager, api.ctx->limits.api_reply_timeout, server_stats{})
       .then(
           [=](const stats_reply& stats) {
-            self->request(api.router, ask_timeout, count_rooms{})
+            self->request(api.router, api.ctx->limits.api_reply_timeout, count_rooms{})
                 .then(
                     [=](std::size_t rooms) {
                       auto up = std::chrono::steady_clock::now() - api.started;
@@ -51,10 +50,11 @@ void healthz(caf::event_based_actor* self, http_api api, http_api::reply r) {
 void post_message(caf::event_based_actor* self, http_api api, std::string room,
                   send_message m, http_api::reply r) {
   auto from = m.from.empty() ? std::string{"api"} : m.from;
-  self->request(api.router, ask_timeout, find_room{room, true})
+  self->request(api.router, api.ctx->limits.api_reply_timeout, find_room{room, true})
       .then(
           [=](const room_actor& target) {
-            self->request(target, ask_timeout, publish{from, m.message, now_ns()})
+            self->request(target, api.ctx->limits.api_reply_timeout,
+                          publish{from, m.message, now_ns()})
                 .then(
                     [=](const chat_message& sent) {
                       r(201, json_type, encode_message_payload(sent) + "\n");
@@ -75,10 +75,11 @@ void post_message(caf::event_based_actor* self, http_api api, std::string room,
 template <class Request, class Reply, class Done>
 void ask_room(caf::event_based_actor* self, http_api api, std::string room, Request req,
               Reply empty, Done done, http_api::reply r) {
-  self->request(api.router, ask_timeout, find_room{std::move(room), false})
+  self->request(api.router, api.ctx->limits.api_reply_timeout,
+                find_room{std::move(room), false})
       .then(
           [=](const room_actor& target) {
-            self->request(target, ask_timeout, req)
+            self->request(target, api.ctx->limits.api_reply_timeout, req)
                 .then([=](const Reply& x) { done(x); },
                       [=](caf::error& e) { unavailable(r, e); });
           },

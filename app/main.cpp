@@ -17,8 +17,6 @@ namespace {
 
 constexpr int exit_bad_config = 2;
 constexpr int exit_cannot_listen = 1;
-// SIGTERM to exit: the clients' close handshakes, then the actors.
-constexpr auto shutdown_grace = std::chrono::milliseconds(1500);
 
 bool wants_help(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
@@ -110,10 +108,11 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   chat::log_info(std::string{"chatd: "} + strsignal(sig) +
                  ", closing every client with 1001");
-  auto deadline = std::chrono::steady_clock::now() + shutdown_grace;
+  const auto grace = w.ctx->limits.shutdown_grace;
+  auto deadline = std::chrono::steady_clock::now() + grace;
   {
     caf::scoped_actor self{sys};
-    self->request(w.manager, shutdown_grace, chat::shutdown_server{})
+    self->request(w.manager, grace, chat::shutdown_server{})
         .receive([](bool) {}, [](caf::error&) {});
   }
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

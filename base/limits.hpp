@@ -39,6 +39,13 @@ struct limits {
   std::size_t max_connections = 10000;
   // Rooms held; at the bound an empty one is released: CAF never frees a local group.
   std::size_t max_rooms = 10000;
+  // An actor's wait for another's answer (a join, a history): past it the server is
+  // overloaded and the client is closed with 1011 rather than left hanging.
+  duration actor_reply_timeout = std::chrono::seconds(10);
+  // An HTTP endpoint's wait for the actors; past it the answer is 503.
+  duration api_reply_timeout = std::chrono::seconds(2);
+  // SIGTERM to exit: the clients' close handshakes, then the actors.
+  duration shutdown_grace = std::chrono::milliseconds(1500);
   // Rooms bigger than this send no user_joined/user_left: presence costs members squared.
   std::size_t presence_max_members = 1000;
   // Messages each room keeps for `history`: memory is max-rooms x history-size x size.

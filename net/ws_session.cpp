@@ -1,5 +1,6 @@
 #include "net/ws_session.hpp"
 
+#include "base/log.hpp"
 #include "net/http_response.hpp"
 
 namespace chat::net {
@@ -79,8 +80,10 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   // Any read error ends the session: a close from either side, a cut socket, a frame
   // over read_message_max (Beast answers that one with close code 1009 itself).
   if (ec) {
-    if (ec == websocket::error::message_too_big)
+    if (ec == websocket::error::message_too_big) {
       settings_.counters->count_close(metrics::too_big_1009);
+      log_policy_close(1009, "frame larger than max-frame-bytes");
+    }
     finish();
     return;
   }
@@ -115,6 +118,7 @@ void ws_session::write(const frame& text) {
   if (out.buffered() + text.size() > settings_.limits.max_outbound_bytes) {
     // A slow consumer: it gets nothing more, only the close.
     settings_.counters->count_close(metrics::slow_1013);
+    log_policy_close(1013, "slow consumer: outbound queue full");
     start_close(1013, "slow consumer: outbound queue full");
     return;
   }
@@ -199,6 +203,18 @@ void ws_session::cut() {
   auto& sock = beast::get_lowest_layer(ws_);
   sock.shutdown(tcp::socket::shutdown_both, ignored);
   sock.close(ignored);
+}
+
+// net/ does not know the client's name, only its address.
+void ws_session::log_policy_close(std::uint16_t code, std::string_view reason) {
+  if (!log_enabled(log_level::info))
+    return;
+  beast::error_code ec;
+  auto peer = beast::get_lowest_layer(ws_).remote_endpoint(ec);
+  std::string who =
+      ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
+  log_info("client at " + who + " closed: " + std::to_string(code) + " " +
+           std::string{reason});
 }
 
 void ws_session::finish() {

@@ -44,6 +44,7 @@ private:
   void on_read(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code, std::string reason);
   void cut();
+  void log_policy_close(std::uint16_t code, std::string_view reason);
   void cut_after(std::chrono::nanoseconds timeout); // unless finish() comes first
   void finish();
 

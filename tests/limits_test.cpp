@@ -246,6 +246,8 @@ BOOST_AUTO_TEST_CASE(a_client_that_never_reads_is_closed_with_1013_and_others_ge
   // after the frame it was writing when the bound was passed, and cuts the socket if the
   // close cannot leave within pong-timeout, 10 s here: `slow` reads right after the flood.)
   BOOST_TEST(slow.close_code(std::chrono::seconds(20)) == 1013);
+  BOOST_TEST(server.wait_for_output("closed: 1013 slow consumer", default_wait),
+             server.output());
 
   // The server did not keep the backlog: bounded growth of its resident memory.
   // Bound: growth under 16 MiB (measured: about 2.5 MB). The flood is ~7.4 MB per reader,
@@ -322,6 +324,9 @@ BOOST_AUTO_TEST_CASE(a_frame_over_max_frame_bytes_closes_with_1009) {
   BOOST_TEST_REQUIRE(too_big.size() == 1025u);
   big.send(too_big);
   BOOST_TEST(big.close_code() == 1009);
+  BOOST_TEST(server.wait_for_output("closed: 1009 frame larger than max-frame-bytes",
+                                    default_wait),
+             server.output());
   // nobody else noticed, and the oversized message went nowhere
   other.send(say("nobody noticed"));
   for (;;) {
