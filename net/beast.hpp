@@ -8,7 +8,7 @@
 
 namespace chat::net {
 
-namespace asio = boost::asio; // not `net`: that name is caf::net's
+namespace asio = boost::asio; // not `net`: that is this namespace, chat::net
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
