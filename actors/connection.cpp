@@ -114,9 +114,9 @@ void rename(connection_pointer self, const std::string& user) {
   self->send(st.room, rename_member{handle(self), user});
 }
 
-// Asks `room` (the current one when empty) for something and hands the answer to
-// `done`; another room's handle comes from the router first.
-// A room that does not exist (or went meanwhile) answers with an empty result.
+// Asks the room named `room` and hands the answer to `done`: the connection's own room
+// directly, another through the handle the router gives. A room that does not exist (or
+// went meanwhile) answers with an empty result.
 template <class Request, class Done>
 void ask_room(connection_pointer self, const std::string& room, Request req, Done done) {
   auto& st = self->state;
