@@ -256,7 +256,13 @@ BOOST_AUTO_TEST_CASE(a_client_that_never_reads_is_closed_with_1013_and_others_ge
   const long rss_after = server.rss_kib();
   BOOST_TEST_MESSAGE("server RSS before " << rss_before << " KiB, after " << rss_after
                                           << " KiB");
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator keeps redzones and per-size-class caches and returns little to the
+  // system: its RSS says nothing about our memory. The plain build (CI runs both) checks.
+  BOOST_TEST_MESSAGE("RSS bound not checked under AddressSanitizer");
+#else
   BOOST_TEST(rss_after - rss_before < 16 * 1024);
+#endif
 
   // The two readers still work.
   fast.send(say("after the flood"));
