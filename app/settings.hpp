@@ -64,6 +64,9 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
     "how often the server pings each client");
   v("pong-timeout", l.pong_timeout, between(10, 3600000),
     "a client that has not answered a ping after this long is dropped");
+  v("handshake-timeout", l.handshake_timeout, between(100, 600000),
+    "each HTTP request must arrive whole, and a WebSocket handshake complete, within "
+    "this time");
   v("max-connections", l.max_connections, between(1, 10000000),
     "open WebSocket connections; upgrades beyond it get HTTP 503");
   v("node-name", s.node_name, any_text(),

@@ -56,10 +56,14 @@ struct limits {
   std::size_t http_header_bytes = 8 * 1024;
   // A request body larger than this gets 413: the REST API's bodies are small JSON.
   std::size_t http_body_bytes = 64 * 1024;
-  // A request must arrive whole within this time, or its socket is closed.
-  duration http_read_timeout = std::chrono::seconds(30);
-  // The WebSocket handshake must complete within this time after the upgrade request.
-  duration ws_handshake_timeout = std::chrono::seconds(5);
+  // Each HTTP request must arrive whole, and a WebSocket handshake complete, within this
+  // time: an unfinished request or a slowloris client holds a socket no longer.
+  duration handshake_timeout = std::chrono::seconds(5);
+  // After accept() fails for want of descriptors (or memory), wait this long before the
+  // next try instead of spinning on a listen queue that cannot be served.
+  duration accept_backoff = std::chrono::milliseconds(100);
+  // Such failures are logged at most once per this interval, with their count.
+  duration accept_error_log_interval = std::chrono::seconds(5);
   // A refused upgrade's answer gets this long to leave before the socket is cut.
   duration reject_linger = std::chrono::seconds(5);
   // Bytes read from a WebSocket at a time: an idle client then holds a small buffer;

@@ -66,7 +66,7 @@ void http_session::do_read() {
   const auto& lim = settings_.limits;
   parser_->header_limit(static_cast<std::uint32_t>(lim.http_header_bytes));
   parser_->body_limit(lim.http_body_bytes);
-  stream_.expires_after(lim.http_read_timeout);
+  stream_.expires_after(lim.handshake_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }

@@ -24,7 +24,7 @@ void ws_session::accept() {
       return;
     auto& ws = self->ws_;
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    timeouts.handshake_timeout = self->settings_.limits.ws_handshake_timeout;
+    timeouts.handshake_timeout = self->settings_.limits.handshake_timeout;
     ws.set_option(timeouts); // liveness is the manager's job: no idle timeout here
     ws.read_message_max(self->settings_.limits.max_frame_bytes);
     ws.auto_fragment(false);
