@@ -5,6 +5,7 @@
 #include "actors/manager.hpp"
 #include "actors/router.hpp"
 #include "app/config.hpp"
+#include "app/descriptor_limit.hpp"
 #include "base/log.hpp"
 #include "net/server.hpp"
 
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   if (auto err = cfg.validate(); !err.empty())
     return bad_config(err);
   chat::set_log_level(*chat::parse_log_level(cfg.settings.log_level));
+  chat::fit_descriptor_limit(cfg.settings.limits.max_connections);
 
   caf::actor_system sys{cfg};
   chat::log_info("chatd starting: config file " + cfg.config_file_path + ", scheduler " +

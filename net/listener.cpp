@@ -1,13 +1,14 @@
 #include "net/listener.hpp"
 
+#include "base/log.hpp"
 #include "net/http_session.hpp"
 
 namespace chat::net {
 
 listener::listener(asio::io_context& ioc, const net_settings& settings, const handlers& h,
                    std::shared_ptr<shared_state> shared)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), settings_(settings), handlers_(h),
-      shared_(std::move(shared)) {}
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), backoff_(acceptor_.get_executor()),
+      settings_(settings), handlers_(h), shared_(std::move(shared)) {}
 
 beast::error_code listener::open(const tcp::endpoint& at) {
   beast::error_code ec;
@@ -24,6 +25,7 @@ beast::error_code listener::open(const tcp::endpoint& at) {
 void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     beast::error_code ignored;
+    self->backoff_.cancel();
     self->acceptor_.close(ignored);
   });
 }
@@ -41,13 +43,41 @@ void listener::do_accept() {
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open())
     return;
+  if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+      ec == asio::error::no_memory || ec == beast::errc::too_many_files_open_in_system) {
+    back_off(ec);
+    return;
+  }
   if (!ec) {
     socket.set_option(tcp::no_delay(true), ec);
     std::make_shared<http_session>(std::move(socket), settings_, handlers_, shared_)
         ->run();
   }
-  // EMFILE and friends: keep accepting; the next attempt may succeed once sockets close.
-  do_accept();
+  do_accept(); // other errors (a peer that gave up in the queue) concern one socket
+}
+
+// Out of descriptors: the pending connection stays in the listen queue, so accepting at
+// once would fail at once, forever, at 100 % CPU. Wait, then try again; existing clients
+// are served meanwhile, and the queue drains once descriptors are free.
+void listener::back_off(const beast::error_code& ec) {
+  ++errors_since_log_;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_error_log_ >= settings_.limits.accept_error_log_interval) {
+    log_warning("cannot accept connections: " + ec.message() + " (" +
+                std::to_string(errors_since_log_) +
+                " times since the last such line); retrying every " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   settings_.limits.accept_backoff)
+                                   .count()) +
+                " ms");
+    last_error_log_ = now;
+    errors_since_log_ = 0;
+  }
+  backoff_.expires_after(settings_.limits.accept_backoff);
+  backoff_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
+    if (!timer_ec && self->acceptor_.is_open())
+      self->do_accept();
+  });
 }
 
 } // namespace chat::net

@@ -22,9 +22,13 @@ public:
 private:
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void back_off(const beast::error_code& ec);
 
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;
+  std::chrono::steady_clock::time_point last_error_log_{};
+  std::size_t errors_since_log_ = 0;
   const net_settings& settings_;
   const handlers& handlers_;
   std::shared_ptr<shared_state> shared_;

@@ -4,9 +4,12 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <poll.h>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +25,9 @@ std::string default_config_path() {
 
 namespace {
 
-int spawn(const std::string& path, const std::vector<std::string>& args, int& out_fd) {
+// `fd_limit` > 0: the child's RLIMIT_NOFILE, soft and hard.
+int spawn(const std::string& path, const std::vector<std::string>& args, int& out_fd,
+          long fd_limit = 0) {
   int fds[2];
   if (pipe(fds) != 0)
     throw std::runtime_error("pipe failed");
@@ -30,6 +35,10 @@ int spawn(const std::string& path, const std::vector<std::string>& args, int& ou
   if (pid < 0)
     throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (fd_limit > 0) {
+      rlimit lim{static_cast<rlim_t>(fd_limit), static_cast<rlim_t>(fd_limit)};
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
     dup2(fds[1], 1);
     dup2(fds[1], 2);
     close(fds[0]);
@@ -79,7 +88,7 @@ int wait_status(int pid, std::chrono::milliseconds timeout) {
 
 } // namespace
 
-server_process::server_process(std::vector<std::string> args) {
+server_process::server_process(std::vector<std::string> args, long fd_limit) {
   std::vector<std::string> all{"--chat.host=127.0.0.1", "--chat.port=0",
                                "--chat.web-root=" CHAT_SOURCE_DIR "/web"};
   // The repository's file, unless the test brings its own (chatd takes one).
@@ -88,7 +97,7 @@ server_process::server_process(std::vector<std::string> args) {
       }))
     all.insert(all.begin(), "--config-file=" + default_config_path());
   all.insert(all.end(), args.begin(), args.end());
-  pid_ = spawn(chatd_path(), all, out_fd_);
+  pid_ = spawn(chatd_path(), all, out_fd_, fd_limit);
   auto& out = out_;
   static const std::regex listening{"listening on 127\\.0\\.0\\.1:([0-9]+)"};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -141,13 +150,41 @@ bool server_process::wait_for_output(const std::string& text,
   return true;
 }
 
-long server_process::rss_kib() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+namespace {
+long status_kib(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
+    if (line.rfind(field + ":", 0) == 0)
+      return std::stol(line.substr(field.size() + 1));
   return -1;
+}
+} // namespace
+
+long server_process::rss_kib() const {
+  return status_kib(pid_, "VmRSS");
+}
+
+long server_process::peak_rss_kib() const {
+  return status_kib(pid_, "VmHWM");
+}
+
+std::chrono::milliseconds server_process::cpu_time() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14)
+      utime = std::stoul(field);
+    if (i == 15)
+      stime = std::stoul(field);
+  }
+  auto ticks = static_cast<long>(utime + stime);
+  return std::chrono::milliseconds(ticks * 1000 / sysconf(_SC_CLK_TCK));
 }
 
 run_result run_chatd(const std::vector<std::string>& args,

@@ -17,7 +17,8 @@ class server_process {
 public:
   // Starts chatd with --config-file=<repo conf> (unless `args` name another)
   // --chat.host=127.0.0.1 --chat.port=0 plus `args` (later flags win). Throws when it does not report listening within 10 s.
-  explicit server_process(std::vector<std::string> args = {});
+  // `fd_limit` > 0 starts it with that many file descriptors at most (soft and hard).
+  explicit server_process(std::vector<std::string> args = {}, long fd_limit = 0);
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
@@ -29,6 +30,10 @@ public:
   int wait_exit(std::chrono::milliseconds timeout);
   // Resident memory in KiB (VmRSS).
   long rss_kib() const;
+  // Its peak resident memory so far in KiB (VmHWM).
+  long peak_rss_kib() const;
+  // CPU time it used so far (user + system), from /proc/PID/stat.
+  std::chrono::milliseconds cpu_time() const;
 
   // Reads the server's output (its log) until `text` appears; false on timeout or EOF.
   bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);
