@@ -3,7 +3,28 @@
 #include "base/log.hpp"
 #include "net/http_session.hpp"
 
+#include <cerrno>
+
 namespace chat::net {
+
+namespace {
+
+// accept() errors that say this process cannot take another socket now. By value: asio
+// reports them in the system category, and comparing against an error_condition of the
+// generic category trips UBSan's vptr check on Boost.System's constexpr categories.
+bool out_of_resources(const beast::error_code& ec) {
+  switch (ec.value()) {
+  case EMFILE: // this process is at its descriptor limit
+  case ENFILE: // the system is
+  case ENOBUFS:
+  case ENOMEM:
+    return true;
+  default:
+    return false;
+  }
+}
+
+} // namespace
 
 listener::listener(asio::io_context& ioc, const net_settings& settings, const handlers& h,
                    std::shared_ptr<shared_state> shared)
@@ -43,8 +64,7 @@ void listener::do_accept() {
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open())
     return;
-  if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-      ec == asio::error::no_memory || ec == beast::errc::too_many_files_open_in_system) {
+  if (out_of_resources(ec)) {
     back_off(ec);
     return;
   }
