@@ -199,6 +199,13 @@ void check(std::string_view text, const limits& lim) {
   std::string body = "{}";
   if (auto p = original.find("payload"); p != original.end() && p->value().is_object())
     body = json::serialize(p->value());
+  // Boost.JSON reads a number too large for a double as infinity and writes it as
+  // Infinity, which is not JSON: such a payload cannot be handed over as text. (The
+  // server never writes back a number it read.)
+  json::error_code ec;
+  json::parse(body, ec);
+  if (ec)
+    return;
   auto alone = decode_payload(original.at("type").as_string(), body, lim);
   FUZZ_CHECK(std::holds_alternative<client_event>(alone));
   FUZZ_CHECK(same(std::get<client_event>(alone).body, ev.body));
