@@ -80,8 +80,12 @@ static_file static_file_of(http::verb method, const std::string& path) {
 }
 
 bool safe_path(const std::string& path) {
+  // No control character: a NUL (%00) would cut the name the file system opens short of
+  // the one checked here (/index.html%00.png served index.html as image/png).
+  auto control = [](unsigned char c) { return c < 0x20 || c == 0x7F; };
   return path.size() > 1 && path[0] == '/' && path.find("..") == std::string::npos &&
-         path.find("/.") == std::string::npos && path.find('\\') == std::string::npos;
+         path.find("/.") == std::string::npos && path.find('\\') == std::string::npos &&
+         std::none_of(path.begin(), path.end(), control);
 }
 
 const char* content_type_of(const std::string& path) {

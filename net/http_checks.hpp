@@ -57,7 +57,7 @@ struct static_file {
 
 static_file static_file_of(http::verb method, const std::string& path);
 
-// Only plain names below web/: no "..", no hidden files.
+// Only plain names below web/: no "..", no hidden files, no control characters.
 bool safe_path(const std::string& path);
 
 // The Content-Type of a file, by its extension.

@@ -218,6 +218,8 @@ BOOST_AUTO_TEST_CASE(chat_page_is_served_at_root) {
   BOOST_TEST(http_request(server.port(), "/app.js").content_type ==
              "text/javascript; charset=utf-8");
   BOOST_TEST(http_request(server.port(), "/../CMakeLists.txt").status == 404u);
+  // A NUL must not cut the name opened short of the name checked (found by http_fuzz).
+  BOOST_TEST(http_request(server.port(), "/index.html%00.png").status == 404u);
 }
 
 BOOST_AUTO_TEST_CASE(origin_of_another_site_is_refused_with_403) {
