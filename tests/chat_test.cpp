@@ -237,6 +237,8 @@ BOOST_AUTO_TEST_CASE(invalid_name_in_the_query_is_refused_with_400) {
   BOOST_TEST(ws_client::refused_status(server.port(),
                                        "/ws?name=" + std::string(33, 'q')) == 400u);
   BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=bell%07x") == 400u);
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=Zo%AB") ==
+             400u); // not UTF-8
   BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=Zo%C3%AB") == 0u);
 }
 

@@ -2,6 +2,7 @@
 // the default limits and once with small ones.
 //
 // Properties checked (any other outcome aborts):
+// - chat::valid_utf8 (messages/names) agrees with tests/fuzz/utf8.hpp on every input;
 // - decode never throws (an exception escaping this function is a crash);
 // - an error has a message, one of the codes decode gives (bad_json, unknown_type,
 //   invalid_payload) and a ref of at most max_ref bytes; encode_error turns it into an
@@ -215,6 +216,8 @@ void check(std::string_view text, const limits& lim) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text{reinterpret_cast<const char*>(data), size};
+  // The name rules' UTF-8 check agrees with the independent one.
+  FUZZ_CHECK(chat::valid_utf8(text) == fuzz::valid_utf8(text));
   check(text, default_limits);
   check(text, small_limits);
   return 0;
