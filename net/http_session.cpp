@@ -1,56 +1,13 @@
 #include "net/http_session.hpp"
 
+#include "net/http_checks.hpp"
 #include "net/http_response.hpp"
 #include "net/ws_session.hpp"
 
-#include <algorithm>
-#include <boost/url/parse.hpp>
 #include <fstream>
 #include <sstream>
 
 namespace chat::net {
-
-namespace {
-
-const char* content_type_of(const std::string& path) {
-  auto ext = path.substr(path.find_last_of('.') + 1);
-  if (ext == "html")
-    return "text/html; charset=utf-8";
-  if (ext == "js")
-    return "text/javascript; charset=utf-8";
-  if (ext == "css")
-    return "text/css; charset=utf-8";
-  if (ext == "svg")
-    return "image/svg+xml";
-  if (ext == "png")
-    return "image/png";
-  if (ext == "ico")
-    return "image/x-icon";
-  if (ext == "json")
-    return "application/json";
-  return "application/octet-stream";
-}
-
-// Only plain names below web/: no "..", no hidden files.
-bool safe_path(const std::string& path) {
-  return path.size() > 1 && path[0] == '/' && path.find("..") == std::string::npos &&
-         path.find("/.") == std::string::npos && path.find('\\') == std::string::npos;
-}
-
-} // namespace
-
-// Browsers send Origin; other clients usually do not, and are not refused for it.
-bool http_session::origin_allowed(const http::request<http::string_body>& req) const {
-  auto origin = req[http::field::origin];
-  if (origin.empty())
-    return true;
-  if (!settings_.allowed_origins.empty())
-    return std::find(settings_.allowed_origins.begin(), settings_.allowed_origins.end(),
-                     origin) != settings_.allowed_origins.end();
-  // Same host only: the origin's authority must be the Host the request was sent to.
-  auto uri = boost::urls::parse_uri(origin);
-  return uri && uri->encoded_authority() == req[http::field::host];
-}
 
 http_session::http_session(tcp::socket&& socket, const net_settings& settings,
                            const handlers& h, std::shared_ptr<shared_state> shared)
@@ -77,77 +34,50 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   // A request Beast could not parse gets a plain answer before the connection closes.
-  if (ec == http::error::header_limit) {
-    refuse(431, "request header fields too large\n");
-    return;
-  }
-  if (ec == http::error::body_limit) {
-    refuse(413, "request body too large\n");
-    return;
-  }
-  if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
-    refuse(400, "malformed HTTP request\n");
+  if (auto r = refusal_of(ec)) {
+    refuse(r->status, std::move(r->body));
     return;
   }
   if (ec)
     return; // timeout, reset: nobody to answer
   auto& req = parser_->get();
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) {
-    respond(400, "text/plain; charset=utf-8", "bad request target\n");
+  auto r = route_of(req, settings_);
+  if (r.kind == route::answer) {
+    respond(r.status, "text/plain; charset=utf-8", std::move(r.body));
     return;
   }
-  const std::string path = url->path();
-  if (websocket::is_upgrade(req)) {
-    if (path != "/ws")
-      respond(404, "text/plain; charset=utf-8", "WebSocket endpoint is /ws\n");
-    else if (!origin_allowed(req))
-      respond(403, "text/plain; charset=utf-8", "origin not allowed\n");
-    else
-      upgrade();
+  if (r.kind == route::upgrade) {
+    upgrade(std::move(r.name));
     return;
   }
-  http_request info{std::string(req.method_string()),
-                    path,
-                    {},
-                    std::string(req[http::field::authorization]),
-                    req.body()};
-  for (auto param : url->params())
-    info.query[param.key] = param.value;
   auto self = shared_from_this();
   auto executor = stream_.get_executor();
   bool answered =
       handlers_.on_request &&
-      handlers_.on_request(
-          info, [self, executor](unsigned status, std::string type, std::string body) {
-            asio::post(executor, [self, status, type = std::move(type),
-                                  body = std::move(body)]() mutable {
-              self->respond(status, std::move(type), std::move(body));
-            });
-          });
+      handlers_.on_request(r.request, [self, executor](unsigned status, std::string type,
+                                                       std::string body) {
+        asio::post(executor, [self, status, type = std::move(type),
+                              body = std::move(body)]() mutable {
+          self->respond(status, std::move(type), std::move(body));
+        });
+      });
   if (answered)
     return;
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    respond(405, "text/plain; charset=utf-8", "method not allowed\n");
-    return;
-  }
-  if (!serve_file(path == "/" ? "/index.html" : path))
+  auto f = static_file_of(req.method(), r.request.path);
+  if (f.status != 0)
+    respond(f.status, "text/plain; charset=utf-8", std::move(f.body));
+  else if (!serve_file(f.file))
     respond(404, "text/plain; charset=utf-8", "not found\n");
 }
 
-void http_session::upgrade() {
-  auto& req = parser_->get();
-  std::string name;
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (auto it = url->params().find("name"); it != url->params().end())
-    name = (*it).value;
+void http_session::upgrade(std::string name) {
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), parser_->release(),
                                          settings_, shared_);
   ws->set_events(handlers_.on_upgrade(ws, std::move(name)));
 }
 
 bool http_session::serve_file(const std::string& path) {
-  if (settings_.web_root.empty() || !safe_path(path))
+  if (settings_.web_root.empty())
     return false;
   std::ifstream in(settings_.web_root + path, std::ios::binary);
   if (!in)
@@ -176,8 +106,7 @@ void http_session::respond(unsigned status, std::string content_type, std::strin
                            req.keep_alive());
   res->set(http::field::cache_control, cache_control);
   if (status == 405)
-    res->set(http::field::allow,
-             req.target().substr(0, 5) == "/api/" ? "GET, POST" : "GET, HEAD");
+    res->set(http::field::allow, allowed_methods(req.target()));
   if (req.method() == http::verb::head)
     res->body().clear();
   http::async_write(stream_, *res,

@@ -20,11 +20,10 @@ public:
 private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t);
-  void upgrade();
-  bool origin_allowed(const http::request<http::string_body>& req) const;
+  void upgrade(std::string name);
   void respond(unsigned status, std::string content_type, std::string body,
                std::string cache_control = "no-store");
-  bool serve_file(const std::string& path);
+  bool serve_file(const std::string& path); // path: checked by static_file_of
   void refuse(unsigned status,
               std::string body); // then close: the request was unreadable
 

@@ -218,6 +218,8 @@ BOOST_AUTO_TEST_CASE(chat_page_is_served_at_root) {
   BOOST_TEST(http_request(server.port(), "/app.js").content_type ==
              "text/javascript; charset=utf-8");
   BOOST_TEST(http_request(server.port(), "/../CMakeLists.txt").status == 404u);
+  // A NUL must not cut the name opened short of the name checked (found by http_fuzz).
+  BOOST_TEST(http_request(server.port(), "/index.html%00.png").status == 404u);
 }
 
 BOOST_AUTO_TEST_CASE(origin_of_another_site_is_refused_with_403) {
@@ -235,6 +237,8 @@ BOOST_AUTO_TEST_CASE(invalid_name_in_the_query_is_refused_with_400) {
   BOOST_TEST(ws_client::refused_status(server.port(),
                                        "/ws?name=" + std::string(33, 'q')) == 400u);
   BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=bell%07x") == 400u);
+  BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=Zo%AB") ==
+             400u); // not UTF-8
   BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=Zo%C3%AB") == 0u);
 }
 

@@ -218,6 +218,21 @@ BOOST_AUTO_TEST_CASE(name_rules) {
   BOOST_TEST(!valid_user_name("\xC2\x85"));
   BOOST_TEST(valid_user_name(std::string(32, 'x')));
   BOOST_TEST(!valid_user_name(std::string(33, 'x')));
+  // Names from ?name= are percent-decoded bytes: they must be UTF-8 (found by http_fuzz).
+  BOOST_TEST(!valid_user_name("Zo\xAB"));
+  BOOST_TEST(!valid_user_name("\xFF"));
+  BOOST_TEST(!valid_user_name("\xC3"));
+}
+
+BOOST_AUTO_TEST_CASE(utf8_rules) {
+  BOOST_TEST(valid_utf8(""));
+  BOOST_TEST(valid_utf8("Zo\xC3\xAB \xF0\x9F\x91\x8B \xEF\xBF\xBF \xF4\x8F\xBF\xBF"));
+  BOOST_TEST(!valid_utf8("\x80"));             // a continuation byte alone
+  BOOST_TEST(!valid_utf8("\xC0\xAF"));         // overlong '/'
+  BOOST_TEST(!valid_utf8("\xE0\x80\xAF"));     // overlong '/'
+  BOOST_TEST(!valid_utf8("\xED\xA0\x80"));     // surrogate U+D800
+  BOOST_TEST(!valid_utf8("\xF4\x90\x80\x80")); // above U+10FFFF
+  BOOST_TEST(!valid_utf8("\xE2\x82"));         // cut short
 }
 
 BOOST_AUTO_TEST_CASE(mutated_frames_never_throw_and_always_get_a_known_answer) {
