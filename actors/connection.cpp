@@ -143,7 +143,7 @@ struct event_handler {
   void operator()(send_message& m) {
     auto& st = self->state;
     rename(self, m.from);
-    publish msg{st.user, std::move(m.message), received_ns};
+    publish msg{st.user, std::move(m.message), received_ns, {}};
     if (ref.empty()) {
       // No ack wanted. A send() would have the room's answer come back as a message;
       // anon_send() tells the room that nobody waits for it.

@@ -23,27 +23,49 @@ void unavailable(const http_api::reply& r, caf::error&) {
   r(503, json_type, json_error("unavailable", "the server did not answer in time"));
 }
 
+// The answer once every owner has spoken: the manager, the router and, in a cluster,
+// the cluster actor.
+void healthz_reply(http_api api, const stats_reply& stats, std::size_t rooms,
+                   const std::vector<peer_info>* peers, const http_api::reply& r) {
+  auto up = std::chrono::steady_clock::now() - api.started;
+  boost::json::object o{
+      {"status", stats.shutting_down ? "shutting_down" : "ok"},
+      {"node", api.ctx->node_name},
+      {"connections", stats.connections},
+      {"rooms", rooms},
+      {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(up).count()}};
+  if (peers) {
+    boost::json::array xs;
+    for (const auto& p : *peers)
+      xs.push_back({{"node", p.node}, {"address", p.address}, {"state", p.state}});
+    o["peers"] = std::move(xs);
+  }
+  r(stats.shutting_down ? 503 : 200, json_type, boost::json::serialize(o) + "\n");
+}
+
 void healthz(caf::event_based_actor* self, http_api api, http_api::reply r) {
-  self->request(api.manager, api.ctx->limits.api_reply_timeout, server_stats{})
+  const auto timeout = api.ctx->limits.api_reply_timeout;
+  auto fail = [=](caf::error& e) { unavailable(r, e); };
+  self->request(api.manager, timeout, server_stats{})
       .then(
           [=](const stats_reply& stats) {
-            self->request(api.router, api.ctx->limits.api_reply_timeout, count_rooms{})
+            self->request(api.router, timeout, count_rooms{})
                 .then(
                     [=](std::size_t rooms) {
-                      auto up = std::chrono::steady_clock::now() - api.started;
-                      boost::json::object o{
-                          {"status", stats.shutting_down ? "shutting_down" : "ok"},
-                          {"node", api.ctx->node_name},
-                          {"connections", stats.connections},
-                          {"rooms", rooms},
-                          {"uptime_s",
-                           std::chrono::duration_cast<std::chrono::seconds>(up).count()}};
-                      r(stats.shutting_down ? 503 : 200, json_type,
-                        boost::json::serialize(o) + "\n");
+                      if (!api.ctx->cluster) {
+                        healthz_reply(api, stats, rooms, nullptr, r);
+                        return;
+                      }
+                      self->request(api.ctx->cluster, timeout, cluster_status{})
+                          .then(
+                              [=](const std::vector<peer_info>& peers) {
+                                healthz_reply(api, stats, rooms, &peers, r);
+                              },
+                              fail);
                     },
-                    [=](caf::error& e) { unavailable(r, e); });
+                    fail);
           },
-          [=](caf::error& e) { unavailable(r, e); });
+          fail);
 }
 
 // Posting to a room creates it, like a change_room would.
@@ -54,7 +76,7 @@ void post_message(caf::event_based_actor* self, http_api api, std::string room,
       .then(
           [=](const room_actor& target) {
             self->request(target, api.ctx->limits.api_reply_timeout,
-                          publish{from, m.message, now_ns()})
+                          publish{from, m.message, now_ns(), {}})
                 .then(
                     [=](const chat_message& sent) {
                       r(201, json_type, encode_message_payload(sent) + "\n");

@@ -3,6 +3,7 @@
 #include "base/log.hpp"
 #include "base/timestamp.hpp"
 #include "messages/actor_errors.hpp"
+#include "messages/cluster_contract.hpp"
 #include "messages/codec.hpp"
 
 #include <algorithm>
@@ -76,6 +77,16 @@ struct manager_state {
 };
 
 using manager_pointer = manager_actor::stateful_pointer<manager_state>;
+
+// Hands `f` to every connection of `user` on this node; returns how many.
+std::size_t deliver(manager_pointer self, const std::string& user, const frame& f) {
+  auto it = self->state.by_user.find(user);
+  if (it == self->state.by_user.end())
+    return 0;
+  for (const auto& conn : it->second)
+    self->send(conn, f);
+  return it->second.size();
+}
 
 void finish_shutdown_if_done(manager_pointer self) {
   auto& st = self->state;
@@ -154,26 +165,44 @@ manager_actor::behavior_type manager(manager_pointer self, context_ptr ctx) {
             it != self->state.clients.end())
           it->second.ping_round = 0;
       },
-      // To every connection of `to`, and of the sender so that its other tabs see it.
+      // To every connection of `to`, and of the sender so that its other tabs see it, on
+      // every node: the frame is built once, here, and each node hands it to its own.
       [self](direct_message& m) -> caf::result<std::size_t> {
         auto& st = self->state;
-        auto it = st.by_user.find(m.to);
-        if (it == st.by_user.end())
-          return make_error(chat_errc::no_such_user);
         frame f{encode_direct(m.from, m.to, m.message, rfc3339_now())};
-        std::size_t reached = 0;
-        auto deliver = [&](const std::vector<connection_actor>& conns) {
-          for (const auto& conn : conns) {
-            self->send(conn, f);
-            ++reached;
-          }
-        };
-        deliver(it->second);
-        if (m.from != m.to)
-          if (auto mine = st.by_user.find(m.from); mine != st.by_user.end())
-            deliver(mine->second);
-        return reached;
+        auto here = deliver(self, m.to, f);
+        if (!st.ctx->cluster) {
+          if (here == 0)
+            return make_error(chat_errc::no_such_user);
+          if (m.from != m.to)
+            deliver(self, m.from, f);
+          return here;
+        }
+        auto rp = self->make_response_promise<std::size_t>();
+        self->request(st.ctx->cluster, st.ctx->limits.cluster_reply_timeout * 2,
+                      deliver_direct{m.to, f})
+            .then(
+                [self, rp, here, f, m](std::size_t elsewhere) mutable {
+                  if (here + elsewhere == 0) {
+                    rp.deliver(make_error(chat_errc::no_such_user));
+                    return;
+                  }
+                  if (m.from != m.to) {
+                    deliver(self, m.from, f);
+                    // Nobody waits for how many tabs the sender has elsewhere.
+                    caf::anon_send(self->state.ctx->cluster, deliver_direct{m.from, f});
+                  }
+                  rp.deliver(here + elsewhere);
+                },
+                [rp, here](caf::error&) mutable {
+                  if (here > 0)
+                    rp.deliver(here);
+                  else
+                    rp.deliver(make_error(chat_errc::no_such_user));
+                });
+        return rp;
       },
+      [self](direct_frame& d) { return deliver(self, d.user, d.text); },
       [self](server_stats) {
         return stats_reply{self->state.clients.size(), self->state.shutting_down};
       },

@@ -21,6 +21,21 @@ void header(std::ostringstream& out, const char* name, const char* type,
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 } // namespace
 
 std::int64_t now_ns() {
@@ -40,6 +55,14 @@ void metrics::observe_broadcast(std::int64_t nanos) {
   broadcast_count_.fetch_add(1, std::memory_order_relaxed);
   broadcast_sum_ns_.fetch_add(static_cast<std::uint64_t>(nanos),
                               std::memory_order_relaxed);
+}
+
+peer_traffic& metrics::peer(const std::string& node) {
+  std::lock_guard<std::mutex> guard{peers_mutex_};
+  auto& p = peers_[node];
+  if (!p)
+    p = std::make_unique<peer_traffic>();
+  return *p;
 }
 
 std::string metrics::render() const {
@@ -82,6 +105,28 @@ std::string metrics::render() const {
   out << "chat_broadcast_seconds_sum "
       << static_cast<double>(load(broadcast_sum_ns_)) / 1e9 << '\n';
   out << "chat_broadcast_seconds_count " << load(broadcast_count_) << '\n';
+  if (!clustered)
+    return out.str();
+  header(out, "chat_cluster_peers", "gauge",
+         "Other nodes of the cluster that are up now.");
+  out << "chat_cluster_peers " << load(cluster_peers) << '\n';
+  std::lock_guard<std::mutex> guard{peers_mutex_};
+  header(out, "chat_cluster_messages_total", "counter",
+         "Messages to and from each peer node.");
+  for (const auto& [node, t] : peers_) {
+    out << "chat_cluster_messages_total{peer=\"" << label(node)
+        << "\",direction=\"out\"} " << load(t->messages_out) << '\n';
+    out << "chat_cluster_messages_total{peer=\"" << label(node) << "\",direction=\"in\"} "
+        << load(t->messages_in) << '\n';
+  }
+  header(out, "chat_cluster_bytes_total", "counter",
+         "Payload bytes (frames, message text) to and from each peer node.");
+  for (const auto& [node, t] : peers_) {
+    out << "chat_cluster_bytes_total{peer=\"" << label(node) << "\",direction=\"out\"} "
+        << load(t->bytes_out) << '\n';
+    out << "chat_cluster_bytes_total{peer=\"" << label(node) << "\",direction=\"in\"} "
+        << load(t->bytes_in) << '\n';
+  }
   return out.str();
 }
 

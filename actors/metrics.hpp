@@ -8,9 +8,29 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 namespace chat {
+
+// What crossed the link to one peer node, counted by the actors that send and receive
+// (bytes: the frames' and messages' text, without CAF's framing).
+struct peer_traffic {
+  std::atomic<std::uint64_t> messages_out{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> messages_in{0};
+  std::atomic<std::uint64_t> bytes_in{0};
+  void sent(std::size_t bytes) {
+    messages_out.fetch_add(1, std::memory_order_relaxed);
+    bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void received(std::size_t bytes) {
+    messages_in.fetch_add(1, std::memory_order_relaxed);
+    bytes_in.fetch_add(bytes, std::memory_order_relaxed);
+  }
+};
 
 class metrics {
 public:
@@ -32,6 +52,14 @@ public:
   // Time from a send_message's arrival to its broadcast being handed to the room group.
   void observe_broadcast(std::int64_t nanos);
 
+  // The cluster's live peers (the cluster actor's view, this node not counted).
+  std::atomic<std::int64_t> cluster_peers{0};
+  bool clustered = false; // set once at start: render the cluster's metrics
+
+  // The counters of peer `node`, created on first use and never removed (a node keeps
+  // its name across restarts), so a reference stays valid for the process's life.
+  peer_traffic& peer(const std::string& node);
+
   // Prometheus text exposition format 0.0.4.
   std::string render() const;
 
@@ -42,6 +70,8 @@ private:
   std::array<std::atomic<std::uint64_t>, bounds_s.size() + 1> buckets_{};
   std::atomic<std::uint64_t> broadcast_count_{0};
   std::atomic<std::uint64_t> broadcast_sum_ns_{0};
+  mutable std::mutex peers_mutex_;
+  std::map<std::string, std::unique_ptr<peer_traffic>> peers_;
 };
 
 // Monotonic nanoseconds, the clock of observe_broadcast.

@@ -5,6 +5,7 @@
 
 #include "actors/metrics.hpp"
 #include "base/limits.hpp"
+#include "messages/cluster_contract.hpp"
 
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@ struct node_context {
   chat::limits limits;
   std::string node_name;
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
+  cluster_actor cluster; // this node's cluster actor; invalid on a single node
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

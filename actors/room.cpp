@@ -1,42 +1,96 @@
 #include "actors/room.hpp"
 
+#include "actors/placement.hpp"
+#include "base/log.hpp"
 #include "base/timestamp.hpp"
 #include "messages/codec.hpp"
 
 #include <algorithm>
 #include <caf/all.hpp>
 #include <deque>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 namespace chat {
 
 namespace {
 
+// The group every room listens on for the cluster actor's view of live nodes.
+constexpr const char* view_group_name = "chat:cluster-view";
+
 struct member {
   connection_actor conn;
   std::string user;
+  // A replica adds a member to its group only once the home has answered for it, so
+  // that the member hears nothing from before its join (its own user_joined included).
+  bool in_group = false;
+  caf::typed_response_promise<joined> pending;
+  std::uint64_t attempt = 0; // which of the home's answers completes the join
 };
+
+enum class role { home, replica };
 
 struct room_state {
   std::string name;
   context_ptr ctx;
   router_actor router;
   caf::group group;
+
+  // This node's members: connections, and how many each user has here.
   std::unordered_map<caf::actor_addr, member> members;
-  std::unordered_map<std::string, std::size_t> connections_of; // user -> connections here
+  std::unordered_map<std::string, std::size_t> local_users;
+
+  // The live nodes as this copy sees them; on a single node, itself alone.
+  std::vector<std::string> view;
+  std::uint64_t view_version = 0;
+  std::string home;
+  role mode = role::home;
+
+  // Sequence and history: the home numbers messages; a replica remembers the last id
+  // it saw, for when it becomes home.
   std::uint64_t last_id = 0;
   std::deque<chat_message> history;
   chat_message pending; // the last message, when history-size is 0
 
+  // Home only: presence across nodes (a user counts once per node where it is
+  // present) and the replicas that get this room's frames.
+  std::unordered_map<std::string, std::size_t> user_total;
+  std::map<std::string, std::set<std::string>> remote_users;
+  struct replica {
+    room_actor copy;
+    peer_traffic* traffic; // this node's counters for that peer
+  };
+  std::map<std::string, replica> replicas;
+  bool sequenced = false; // this copy has been the home at some time
+
+  // Replica only: the home's copy, whether it knows this copy's members, and the users
+  // this copy's members were told of (from joins and presence frames): a replica that
+  // becomes home announces only what changed since.
+  room_actor home_room;
+  bool subscribed = false;
+  std::uint64_t next_attempt = 0;
+  std::set<std::string> told_users;
+
   const limits& lim() const { return ctx->limits; }
+  const std::string& self_node() const { return ctx->node_name; }
+  bool is_home() const { return mode == role::home; }
 
-  bool announces_presence() const { return members.size() <= lim().presence_max_members; }
+  std::size_t member_count() const {
+    auto n = members.size();
+    for (const auto& [node, users] : remote_users)
+      n += users.size();
+    return n;
+  }
 
+  bool announces_presence() const { return member_count() <= lim().presence_max_members; }
+
+  // The users of the room, sorted, at most presence-max-members (home only).
   std::vector<std::string> users() const {
     auto cap = lim().presence_max_members;
     std::vector<std::string> xs;
-    xs.reserve(std::min(connections_of.size(), cap));
-    for (const auto& [user, n] : connections_of) {
+    xs.reserve(std::min(user_total.size(), cap));
+    for (const auto& [user, n] : user_total) {
       if (xs.size() == cap)
         break;
       xs.push_back(user);
@@ -44,50 +98,176 @@ struct room_state {
     std::sort(xs.begin(), xs.end());
     return xs;
   }
+
+  std::vector<user_count> local_user_counts() const {
+    std::vector<user_count> xs;
+    xs.reserve(local_users.size());
+    for (const auto& [user, n] : local_users)
+      xs.push_back({user, static_cast<std::uint32_t>(n)});
+    return xs;
+  }
 };
 
 using room_pointer = room_actor::stateful_pointer<room_state>;
 
-// One message to every member: the frame is built once and its buffer shared. Typed
-// actors may not send() to a group, so the room enqueues into it with itself as sender.
-void broadcast(room_pointer self, std::string text) {
-  self->state.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
-                                   caf::make_message(frame{std::move(text)}),
-                                   self->context());
+room_actor handle(room_pointer self) {
+  return caf::actor_cast<room_actor>(self);
 }
 
-// Counts one more connection of `user`; announces the user when it is the first.
-void add_user(room_pointer self, const std::string& user) {
+// -- broadcasting -----------------------------------------------------------------------
+
+// One frame to every member: built once, its buffer shared by this node's members, and
+// sent once to each replica (one frame per node crosses the network). Typed actors may
+// not send() to a group, so the room enqueues into it with itself as the sender.
+void broadcast(room_pointer self, frame f, std::uint64_t id, std::string user = {},
+               std::int8_t presence = 0) {
   auto& st = self->state;
-  if (st.connections_of[user]++ == 0 && st.announces_presence())
-    broadcast(self, encode_user_joined(st.name, user));
+  for (const auto& [node, r] : st.replicas) {
+    r.traffic->sent(f.size());
+    self->send(r.copy, replicated_frame{f, id, user, presence});
+  }
+  st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
+                          caf::make_message(std::move(f)), self->context());
 }
 
-void remove_user(room_pointer self, const std::string& user) {
+// -- presence (home) --------------------------------------------------------------------
+
+// A user appeared (+1) or went (-1) on one node; announced on the first and the last.
+void present(room_pointer self, const std::string& user, int delta) {
   auto& st = self->state;
-  auto it = st.connections_of.find(user);
-  if (it == st.connections_of.end())
+  if (delta > 0) {
+    if (st.user_total[user]++ == 0 && st.announces_presence())
+      broadcast(self, frame{encode_user_joined(st.name, user)}, 0, user, +1);
+    return;
+  }
+  auto it = st.user_total.find(user);
+  if (it == st.user_total.end())
     return;
   if (--it->second == 0) {
-    st.connections_of.erase(it);
+    st.user_total.erase(it);
     if (st.announces_presence())
-      broadcast(self, encode_user_left(st.name, user));
+      broadcast(self, frame{encode_user_left(st.name, user)}, 0, user, -1);
   }
 }
 
-// Numbers, stamps, broadcasts (serialized once for every member) and keeps a message.
-const chat_message& publish_message(room_pointer self, publish& p) {
+// Replaces what the home knows of `node`'s users: user_joined/left for the difference.
+void set_remote_users(room_pointer self, const std::string& node,
+                      const std::vector<user_count>& users) {
   auto& st = self->state;
-  st.pending = chat_message{++st.last_id, st.name, std::move(p.text), std::move(p.user),
-                            rfc3339_now()};
-  broadcast(self, encode_new_message(st.pending));
-  st.ctx->counters->observe_broadcast(now_ns() - p.received_ns);
-  if (st.lim().history_size == 0)
-    return st.pending;
-  if (st.history.size() == st.lim().history_size)
-    st.history.pop_front();
-  st.history.push_back(std::move(st.pending));
-  return st.history.back();
+  std::set<std::string> now;
+  for (const auto& u : users)
+    if (u.connections > 0)
+      now.insert(u.user);
+  auto& before = st.remote_users[node];
+  for (const auto& u : before)
+    if (now.count(u) == 0)
+      present(self, u, -1);
+  auto old = std::move(before);
+  st.remote_users[node] = now;
+  for (const auto& u : now)
+    if (old.count(u) == 0)
+      present(self, u, +1);
+  if (st.remote_users[node].empty())
+    st.remote_users.erase(node);
+}
+
+void add_replica(room_pointer self, const std::string& node, room_actor copy) {
+  auto& st = self->state;
+  auto& traffic = st.ctx->counters->peer(node);
+  if (st.replicas.insert_or_assign(node, room_state::replica{std::move(copy), &traffic})
+          .second)
+    self->send(st.router, members_changed{st.name, +1}); // keeps the home from release
+}
+
+void drop_node(room_pointer self, const std::string& node) {
+  auto& st = self->state;
+  set_remote_users(self, node, {});
+  if (st.replicas.erase(node) > 0)
+    self->send(st.router, members_changed{st.name, -1});
+}
+
+// -- this node's members ----------------------------------------------------------------
+
+// One more connection of `user` here; the first makes the user present on this node.
+void add_local_user(room_pointer self, const std::string& user) {
+  auto& st = self->state;
+  if (st.local_users[user]++ > 0)
+    return;
+  if (st.is_home())
+    present(self, user, +1);
+  else if (st.subscribed)
+    self->send(st.home_room, presence_change{st.self_node(), user, +1});
+}
+
+void remove_local_user(room_pointer self, const std::string& user) {
+  auto& st = self->state;
+  auto it = st.local_users.find(user);
+  if (it == st.local_users.end() || --it->second > 0)
+    return;
+  st.local_users.erase(it);
+  if (st.is_home())
+    present(self, user, -1);
+  else if (st.subscribed)
+    self->send(st.home_room, presence_change{st.self_node(), user, -1});
+}
+
+// A replica with members tells the home about them (and from then on, each change).
+void subscribe(room_pointer self) {
+  auto& st = self->state;
+  if (st.is_home() || st.subscribed || st.members.empty() || !st.home_room)
+    return;
+  st.subscribed = true;
+  self->request(st.home_room, st.lim().actor_reply_timeout,
+                subscribe_replica{st.self_node(), handle(self), st.local_user_counts(),
+                                  st.last_id})
+      .then([](const std::vector<std::string>&) {},
+            [self](caf::error& err) {
+              // The home went; the next view names a new one and this copy subscribes
+              // there.
+              log_debug("room " + self->state.name +
+                        ": subscribe failed: " + self->system().render(err));
+              self->state.subscribed = false;
+            });
+}
+
+void complete_join(room_pointer self, const caf::actor_addr& addr, std::uint64_t attempt,
+                   std::vector<std::string> users) {
+  auto& st = self->state;
+  auto it = st.members.find(addr);
+  if (it == st.members.end() || it->second.in_group || it->second.attempt != attempt)
+    return;
+  auto& m = it->second;
+  m.in_group = true;
+  st.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(m.conn));
+  if (!st.is_home())
+    st.told_users.insert(users.begin(), users.end());
+  m.pending.deliver(joined{st.name, handle(self), std::move(users)});
+}
+
+// A copy that becomes home answers the joins it was waiting for itself.
+void finish_pending_joins(room_pointer self) {
+  auto& st = self->state;
+  for (auto& [addr, m] : st.members)
+    if (!m.in_group)
+      complete_join(self, addr, m.attempt, st.users());
+}
+
+// Asks the home for the room's users on behalf of a member still joining. The home
+// answers after the user_joined (if any) that the join caused, on the same link.
+void ask_home_for(room_pointer self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  auto& m = st.members.at(addr);
+  m.attempt = ++st.next_attempt;
+  self->request(st.home_room, st.lim().actor_reply_timeout, list_members{})
+      .then(
+          [self, addr, attempt = m.attempt](std::vector<std::string>& users) {
+            complete_join(self, addr, attempt, std::move(users));
+          },
+          [self, addr, attempt = m.attempt](caf::error&) {
+            // The home went meanwhile: the next view names a new one, which is asked.
+            log_debug("room " + self->state.name + ": the home did not answer a join");
+            (void)addr, (void)attempt;
+          });
 }
 
 bool remove_member(room_pointer self, const caf::actor_addr& who) {
@@ -98,12 +278,181 @@ bool remove_member(room_pointer self, const caf::actor_addr& who) {
   auto m = std::move(it->second);
   st.members.erase(it);
   // Unsubscribe first so the leaver does not hear its own user_left.
-  st.group.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(m.conn));
+  if (m.in_group)
+    st.group.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(m.conn));
   self->demonitor(m.conn.address());
-  remove_user(self, m.user);
-  self->send(st.router, member_left{st.name});
+  remove_local_user(self, m.user);
+  if (!st.is_home() && st.members.empty() && st.subscribed) {
+    self->send(st.home_room, unsubscribe_replica{st.self_node()});
+    st.subscribed = false;
+  }
+  self->send(st.router, members_changed{st.name, -1});
   return true;
 }
+
+// -- the sequence (home) ------------------------------------------------------------------
+
+// Numbers, stamps, broadcasts (serialized once for every member) and keeps a message.
+const chat_message& sequence(room_pointer self, publish& p) {
+  auto& st = self->state;
+  st.sequenced = true;
+  st.pending = chat_message{++st.last_id, st.name, std::move(p.text), std::move(p.user),
+                            rfc3339_now()};
+  broadcast(self, frame{encode_new_message(st.pending)}, st.last_id);
+  if (p.via.empty()) // another node's clock says nothing about this one's
+    st.ctx->counters->observe_broadcast(now_ns() - p.received_ns);
+  if (st.lim().history_size == 0)
+    return st.pending;
+  if (st.history.size() == st.lim().history_size)
+    st.history.pop_front();
+  st.history.push_back(std::move(st.pending));
+  return st.history.back();
+}
+
+// -- changes of home --------------------------------------------------------------------
+
+// Adds the messages another copy kept and this one lacks (by id), oldest first, within
+// history-size.
+void merge_history(room_pointer self, const std::vector<chat_message>& xs) {
+  auto& h = self->state.history;
+  for (const auto& m : xs) {
+    auto at = std::lower_bound(
+        h.begin(), h.end(), m.id,
+        [](const chat_message& x, std::uint64_t id) { return x.id < id; });
+    if (at == h.end() || at->id != m.id)
+      h.insert(at, m);
+  }
+  while (h.size() > self->state.lim().history_size)
+    h.pop_front();
+}
+
+// What every other node's copy knows, merged in before this copy sequences anything:
+// the highest id any copy saw, and who is present where. Nothing else is handled
+// meanwhile (the request is awaited), so no message is numbered twice.
+//   became_home: this copy was a replica; its members were told of users by the old
+//   home, so it announces only the difference. Otherwise (it stays home and nodes
+//   joined) every user the other copies bring is new to its members.
+void sync(room_pointer self, const std::string& previous_home, bool became_home) {
+  const auto& state = self->state;
+  self->request(state.ctx->cluster, state.lim().cluster_reply_timeout * 2,
+                sync_all{state.name})
+      .await(
+          [self, previous_home, became_home](std::vector<room_snapshot>& copies) {
+            auto& st = self->state;
+            bool previous_answered = false;
+            for (auto& c : copies) {
+              if (!c.open)
+                continue;
+              st.last_id = std::max(st.last_id, c.last_id);
+              if (c.node == previous_home && c.was_home)
+                previous_answered = true;
+              merge_history(self, c.history);
+              if (c.users.empty() || !c.copy)
+                continue;
+              add_replica(self, c.node, std::move(c.copy));
+              if (!became_home) {
+                set_remote_users(self, c.node, c.users);
+                continue;
+              }
+              auto& users = st.remote_users[c.node];
+              for (const auto& u : c.users)
+                if (u.connections > 0 && users.insert(u.user).second)
+                  ++st.user_total[u.user];
+            }
+            if (became_home) {
+              // Tell the members what changed since the old home's last word: the users
+              // of a node that died are gone.
+              auto told = std::move(st.told_users);
+              for (const auto& u : told)
+                if (st.user_total.count(u) == 0 && st.announces_presence())
+                  broadcast(self, frame{encode_user_left(st.name, u)}, 0, u, -1);
+              for (const auto& [u, n] : st.user_total)
+                if (told.count(u) == 0 && st.announces_presence())
+                  broadcast(self, frame{encode_user_joined(st.name, u)}, 0, u, +1);
+              finish_pending_joins(self);
+            }
+            // A home that died may have numbered messages no other node saw: start
+            // after them, so that no client sees an id twice.
+            if (became_home && !previous_answered) {
+              st.last_id += st.lim().takeover_id_gap;
+              log_info("room " + st.name + ": took over from " + previous_home +
+                       "; ids continue after " + std::to_string(st.last_id));
+            }
+          },
+          [self](caf::error& err) {
+            log_warning("room " + self->state.name +
+                        ": no answer from the cluster: " + self->system().render(err));
+          });
+}
+
+// Finds the home's copy (awaited: the messages that arrive meanwhile wait), then tells
+// it this copy's members and asks again for the members whose join is unanswered.
+void follow(room_pointer self, const std::string& node) {
+  const auto& state = self->state;
+  self->request(state.ctx->cluster, state.lim().actor_reply_timeout,
+                room_at{node, state.name})
+      .await(
+          [self](room_actor& home) {
+            auto& st = self->state;
+            st.home_room = std::move(home);
+            subscribe(self);
+            for (auto& [addr, m] : st.members)
+              if (!m.in_group)
+                ask_home_for(self, addr);
+          },
+          [self, node](caf::error& err) {
+            log_warning("room " + self->state.name + ": cannot reach its home " + node +
+                        ": " + self->system().render(err));
+          });
+}
+
+void apply_view(room_pointer self, std::vector<std::string> nodes) {
+  auto& st = self->state;
+  auto old_view = std::move(st.view);
+  auto old_home = st.home;
+  st.view = std::move(nodes);
+  st.home = home_of(st.name, st.view);
+  auto in = [](const std::vector<std::string>& xs, const std::string& x) {
+    return std::find(xs.begin(), xs.end(), x) != xs.end();
+  };
+  bool added = std::any_of(st.view.begin(), st.view.end(),
+                           [&](const std::string& n) { return !in(old_view, n); });
+  const auto& me = st.self_node();
+  if (old_home == me && st.home == me) {
+    for (const auto& n : old_view)
+      if (!in(st.view, n))
+        drop_node(self, n);
+    if (added) // a node that ran alone may have numbered this room's messages too
+      sync(self, me, false);
+    return;
+  }
+  if (st.home == me) {
+    log_debug("room " + st.name + ": home moves here from " + old_home);
+    st.mode = role::home;
+    st.home_room = room_actor{};
+    st.subscribed = false;
+    st.user_total.clear();
+    for (const auto& [user, n] : st.local_users)
+      st.user_total[user] = 1;
+    sync(self, old_home, true);
+    return;
+  }
+  if (st.is_home()) { // demoted: the new home learns this copy's state by its sync
+    log_debug("room " + st.name + ": home moves from here to " + st.home);
+    for (auto& [user, n] : st.user_total)
+      st.told_users.insert(user);
+    for (std::size_t i = 0; i < st.replicas.size(); ++i)
+      self->send(st.router, members_changed{st.name, -1});
+    st.replicas.clear();
+    st.remote_users.clear();
+    st.user_total.clear();
+  }
+  st.mode = role::replica;
+  st.subscribed = false;
+  follow(self, st.home);
+}
+
+// -- the behaviour ----------------------------------------------------------------------
 
 room_actor::behavior_type room(room_pointer self, std::string name, context_ptr ctx,
                                router_actor router, caf::group group) {
@@ -112,20 +461,72 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
   init.ctx = std::move(ctx);
   init.router = std::move(router);
   init.group = std::move(group);
+  init.view = {init.ctx->node_name};
+  init.home = init.ctx->node_name;
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  if (init.ctx->cluster) {
+    // Listen for changes first, then ask for the view now: the newer one wins.
+    auto views = self->system().groups().get_local(view_group_name);
+    views.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(self));
+    self->attach_functor([views, me = self->address()] {
+      views.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(me));
+    });
+    self->request(init.ctx->cluster, init.lim().actor_reply_timeout, get_view{})
+        .await([self](cluster_view& v) {
+          if (v.version > self->state.view_version) {
+            self->state.view_version = v.version;
+            apply_view(self, std::move(v.nodes));
+          }
+        });
+  }
   return {
-      [self](publish& p) { return publish_message(self, p); },
-      [self](join_room& j) {
+      [self](publish& p) -> caf::result<chat_message> {
+        auto& st = self->state;
+        if (st.is_home())
+          return sequence(self, p);
+        // A replica forwards to the home and answers once the home did: the answer then
+        // follows the message's own frame, which comes back on the same link.
+        st.ctx->counters->peer(st.home).sent(p.text.size());
+        p.via = st.self_node();
+        if (!self->current_message_id().is_request()) {
+          caf::anon_send(st.home_room, std::move(p));
+          return chat_message{};
+        }
+        auto rp = self->make_response_promise<chat_message>();
+        self->request(st.home_room, st.lim().actor_reply_timeout, std::move(p))
+            .then([rp](chat_message& m) mutable { rp.deliver(std::move(m)); },
+                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [self](join_room& j) -> caf::result<joined> {
         auto& st = self->state;
         auto addr = j.conn.address();
-        if (st.members.count(addr) == 0) {
+        if (st.members.count(addr) > 0) { // a change_room to the room it is in
+          if (st.is_home())
+            return joined{st.name, handle(self), st.users()};
+          return joined{
+              st.name, handle(self), {st.told_users.begin(), st.told_users.end()}};
+        }
+        if (st.is_home()) {
           // Announce before subscribing: the joiner learns the list from the reply.
-          add_user(self, j.user);
-          st.members.emplace(addr, member{j.conn, j.user});
+          add_local_user(self, j.user);
+          st.members.emplace(addr, member{j.conn, j.user, true, {}, 0});
           st.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(j.conn));
           self->monitor(j.conn);
+          return joined{st.name, handle(self), st.users()};
         }
-        return joined{st.name, caf::actor_cast<room_actor>(self), st.users()};
+        auto rp = self->make_response_promise<joined>();
+        st.members.emplace(addr, member{j.conn, j.user, false, rp, 0});
+        self->monitor(j.conn);
+        if (st.subscribed)
+          add_local_user(self, j.user);
+        else {
+          ++st.local_users[j.user];
+          subscribe(self); // its users include this one
+        }
+        if (st.home_room)
+          ask_home_for(self, addr);
+        return rp;
       },
       [self](leave_room& l) { return remove_member(self, l.conn.address()); },
       [self](rename_member& r) {
@@ -136,12 +537,19 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
         // Leave under the old name, then join under the new one, as the protocol says.
         auto old = std::move(it->second.user);
         it->second.user = r.user;
-        remove_user(self, old);
-        add_user(self, r.user);
+        remove_local_user(self, old);
+        add_local_user(self, r.user);
       },
-      [self](list_members) { return self->state.users(); },
-      [self](read_history& q) {
-        const auto& h = self->state.history;
+      [self](list_members& q) -> caf::result<std::vector<std::string>> {
+        if (self->state.is_home())
+          return self->state.users();
+        return self->delegate(self->state.home_room, q);
+      },
+      [self](read_history& q) -> caf::result<std::vector<chat_message>> {
+        auto& st = self->state;
+        if (!st.is_home())
+          return self->delegate(st.home_room, q);
+        const auto& h = st.history;
         auto end = h.end();
         if (q.before != 0)
           end = std::lower_bound(
@@ -150,6 +558,62 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
         auto n =
             std::min<std::size_t>(q.limit, static_cast<std::size_t>(end - h.begin()));
         return std::vector<chat_message>(end - static_cast<std::ptrdiff_t>(n), end);
+      },
+      // -- between the copies of this room on different nodes --
+      [self](subscribe_replica& s) -> caf::result<std::vector<std::string>> {
+        auto& st = self->state;
+        if (!st.is_home()) // the sender's view is behind: the home is elsewhere
+          return self->delegate(st.home_room, std::move(s));
+        st.last_id = std::max(st.last_id, s.last_id);
+        add_replica(self, s.node, std::move(s.replica));
+        set_remote_users(self, s.node, s.users);
+        return st.users();
+      },
+      [self](unsubscribe_replica& u) {
+        auto& st = self->state;
+        if (!st.is_home()) {
+          self->send(st.home_room, std::move(u));
+          return;
+        }
+        drop_node(self, u.node);
+      },
+      [self](presence_change& p) {
+        auto& st = self->state;
+        if (!st.is_home()) {
+          self->send(st.home_room, std::move(p));
+          return;
+        }
+        auto& users = st.remote_users[p.node];
+        if (p.delta > 0 ? users.insert(p.user).second : users.erase(p.user) > 0)
+          present(self, p.user, p.delta > 0 ? +1 : -1);
+        if (users.empty())
+          st.remote_users.erase(p.node);
+      },
+      [self](replicated_frame& f) {
+        auto& st = self->state;
+        st.ctx->counters->peer(st.home).received(f.text.size());
+        st.last_id = std::max(st.last_id, f.id);
+        if (f.presence > 0)
+          st.told_users.insert(f.user);
+        else if (f.presence < 0)
+          st.told_users.erase(f.user);
+        st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
+                                caf::make_message(std::move(f.text)), self->context());
+      },
+      [self](sync_room&) {
+        auto& st = self->state;
+        room_snapshot snap{
+            st.self_node(), true, st.sequenced, st.last_id, st.local_user_counts(),
+            handle(self),   {}};
+        if (st.sequenced) // the new home keeps the history this copy kept
+          snap.history.assign(st.history.begin(), st.history.end());
+        return snap;
+      },
+      [self](cluster_view& v) {
+        if (v.version <= self->state.view_version)
+          return;
+        self->state.view_version = v.version;
+        apply_view(self, std::move(v.nodes));
       },
   };
 }

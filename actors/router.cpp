@@ -13,8 +13,9 @@ namespace {
 
 struct room_entry {
   room_actor actor;
-  // Joins routed here minus leaves the room reported. Counted here, not asked of the
-  // room, because a join on its way to a room must keep that room from being released.
+  // Joins routed here minus leaves the room reported, plus the room's replicas on other
+  // nodes. Counted here, not asked of the room, because a join on its way to a room
+  // must keep that room from being released.
   std::size_t members = 0;
 };
 
@@ -87,10 +88,12 @@ router_actor::behavior_type router(router_pointer self, context_ptr ctx) {
           return entry->actor;
         return make_error(chat_errc::too_many_rooms);
       },
-      [self](member_left& m) {
-        if (auto it = self->state.rooms.find(m.room); it != self->state.rooms.end())
-          if (it->second.members > 0)
-            --it->second.members;
+      [self](members_changed& m) {
+        auto it = self->state.rooms.find(m.room);
+        if (it == self->state.rooms.end())
+          return;
+        auto& n = it->second.members;
+        n = m.delta < 0 && n < static_cast<std::size_t>(-m.delta) ? 0 : n + m.delta;
       },
       [self](count_rooms) { return self->state.rooms.size(); },
   };

@@ -2,8 +2,12 @@
 
 #include "messages/announce.hpp"
 
+#include <algorithm>
+#include <arpa/inet.h>
 #include <caf/atom.hpp>
 #include <caf/config_option_adder.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/pec.hpp>
 #include <caf/sec.hpp>
 #include <caf/settings.hpp>
@@ -11,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <type_traits>
+#include <unistd.h>
 
 namespace chat {
 
@@ -128,6 +133,12 @@ std::string check(const std::string& key, const key_info& info,
   return {};
 }
 
+bool valid_ip(const std::string& text) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
 } // namespace
 
 chat_config::chat_config() {
@@ -138,6 +149,10 @@ chat_config::chat_config() {
   // 'stealing' polls (about 118k context switches per second on an idle 2-core VM) and
   // cost a quarter more CPU per delivery here (docs/benchmarks.md).
   set("scheduler.policy", caf::atom("sharing"));
+  // A peer node that stops answering (SIGSTOP, a cut cable) is declared dead within
+  // about 2.5 s; CAF's defaults never detect it (no heartbeat).
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
+  set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(2)});
   announce_message_types(*this);
   caf::config_option_adder chat_options{custom_options_, "chat"};
   visit_chat_keys(settings,
@@ -229,15 +244,68 @@ std::string chat_config::validate() const {
         return err;
     }
   }
+  return check_cluster();
+}
+
+// The [chat] cluster keys that only make sense together.
+std::string chat_config::check_cluster() const {
+  const auto& s = settings;
+  if (!s.cluster_join.empty() && !s.clustered())
+    return "chat.cluster-join needs chat.cluster-port: a node that joins listens too";
+  for (const auto& a : s.cluster_join) {
+    auto colon = a.rfind(':');
+    auto port = colon == std::string::npos ? std::string{} : a.substr(colon + 1);
+    if (colon == 0 || port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535)
+      return "chat.cluster-join must list \"host:port\" entries, got \"" + a + "\"";
+  }
+  if (!s.clustered())
+    return {};
+  if (!valid_ip(s.cluster_host) || s.cluster_host == "0.0.0.0" || s.cluster_host == "::")
+    return "chat.cluster-host must be the IP address the other nodes reach this node "
+           "at, got \"" +
+           s.cluster_host + "\"";
+  const std::string* files[] = {&s.cluster_cert_file, &s.cluster_key_file,
+                                &s.cluster_ca_file};
+  const char* names[] = {"chat.cluster-cert-file", "chat.cluster-key-file",
+                         "chat.cluster-ca-file"};
+  auto set = std::count_if(std::begin(files), std::end(files),
+                           [](const std::string* f) { return !f->empty(); });
+  if (set != 0 && set != 3)
+    return "chat.cluster-cert-file, chat.cluster-key-file and chat.cluster-ca-file "
+           "go together: set all three for TLS between nodes, or none";
+  for (int i = 0; i < 3 && set == 3; ++i)
+    if (!std::ifstream{*files[i]})
+      return std::string{names[i]} + ": cannot read \"" + *files[i] + "\"";
   return {};
+}
+
+void chat_config::load_modules() {
+  if (!settings.clustered())
+    return;
+  load<caf::io::middleman>();
+  if (settings.cluster_tls()) {
+    openssl_certificate = settings.cluster_cert_file;
+    openssl_key = settings.cluster_key_file;
+    openssl_cafile = settings.cluster_ca_file;
+    load<caf::openssl::manager>();
+  }
+}
+
+std::string chat_config::node_name(unsigned short bound_port) const {
+  if (!settings.node_name.empty())
+    return settings.node_name;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    return settings.host + ":" + std::to_string(bound_port);
+  return std::string{host} + ":" + std::to_string(bound_port);
 }
 
 node_context chat_config::actor_context(unsigned short bound_port) const {
   node_context ctx;
   ctx.limits = settings.limits;
-  ctx.node_name = settings.node_name.empty()
-                      ? settings.host + ":" + std::to_string(bound_port)
-                      : settings.node_name;
+  ctx.node_name = node_name(bound_port);
   return ctx;
 }
 

@@ -34,8 +34,18 @@ public:
   // fine.
   std::string validate() const;
 
+  // Loads CAF's middleman (and its OpenSSL module) when this node is in a cluster.
+  // Call after validate(), before the actor_system is built.
+  void load_modules();
+
+  // This node's name: node-name, or the machine's host name and the HTTP port.
+  std::string node_name(unsigned short bound_port) const;
+
   node_context actor_context(unsigned short bound_port) const;
   net::net_settings transport_settings() const;
+
+private:
+  std::string check_cluster() const;
 };
 
 } // namespace chat

@@ -4,6 +4,7 @@
 #include "actors/http_api.hpp"
 #include "actors/manager.hpp"
 #include "actors/router.hpp"
+#include "app/cluster_node.hpp"
 #include "app/config.hpp"
 #include "app/descriptor_limit.hpp"
 #include "base/log.hpp"
@@ -26,6 +27,13 @@ bool wants_help(int argc, char** argv) {
   return false;
 }
 
+std::string join_list(const std::vector<std::string>& xs) {
+  std::string out;
+  for (const auto& x : xs)
+    out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
 int bad_config(const std::string& why) {
   std::cerr << "chatd: " << why << std::endl;
   return exit_bad_config;
@@ -35,6 +43,7 @@ int bad_config(const std::string& why) {
 struct wiring {
   caf::actor_system* sys = nullptr;
   chat::context_ptr ctx;
+  chat::cluster_node cluster; // invalid on a single node
   chat::manager_actor manager;
   chat::router_actor router;
   chat::http_api api;
@@ -69,6 +78,7 @@ int main(int argc, char** argv) {
     return bad_config(err);
   chat::set_log_level(*chat::parse_log_level(cfg.settings.log_level));
   chat::fit_descriptor_limit(cfg.settings.limits.max_connections);
+  cfg.load_modules();
 
   caf::actor_system sys{cfg};
   chat::log_info("chatd starting: config file " + cfg.config_file_path + ", scheduler " +
@@ -98,10 +108,31 @@ int main(int argc, char** argv) {
   }
   auto ctx = cfg.actor_context(net->port());
   ctx.counters = counters;
+  if (cfg.settings.clustered()) {
+    // The cluster actor exists and listens before any client can come.
+    chat::cluster_settings cs{
+        ctx.node_name, cfg.settings.cluster_join, {}, ctx.limits, counters};
+    if (auto err = chat::start_cluster(sys, cfg.settings, std::move(cs), w.cluster);
+        !err.empty()) {
+      chat::log_error(err);
+      return exit_cannot_listen;
+    }
+    ctx.cluster = w.cluster.actor;
+    counters->clustered = true;
+  }
   w.ctx = std::make_shared<const chat::node_context>(std::move(ctx));
   w.manager = chat::spawn_manager(sys, w.ctx);
   w.router = chat::spawn_router(sys, w.ctx);
   w.api = chat::http_api{&sys, w.manager, w.router, w.ctx, cfg.settings.api_key};
+  if (w.cluster.actor) {
+    caf::anon_send(w.cluster.actor,
+                   chat::cluster_wiring{w.router, w.manager, w.cluster.address});
+    chat::log_info("cluster listening on " + w.cluster.address +
+                   (cfg.settings.cluster_tls() ? " (TLS)" : "") +
+                   (cfg.settings.cluster_join.empty()
+                        ? std::string{}
+                        : ", joining " + join_list(cfg.settings.cluster_join)));
+  }
   net->run(static_cast<unsigned>(cfg.settings.io_threads));
   chat::log_info("chatd listening on " + cfg.settings.host + ":" +
                  std::to_string(net->port()) + " (node " + w.ctx->node_name + ")");
@@ -114,6 +145,11 @@ int main(int argc, char** argv) {
   auto deadline = std::chrono::steady_clock::now() + grace;
   {
     caf::scoped_actor self{sys};
+    // The other nodes first: they drop this node's users at once, not when its link
+    // times out.
+    if (w.cluster.actor)
+      self->request(w.cluster.actor, grace / 3, chat::leave_cluster{})
+          .receive([](bool) {}, [](caf::error&) {});
     self->request(w.manager, grace, chat::shutdown_server{})
         .receive([](bool) {}, [](caf::error&) {});
   }
@@ -123,6 +159,8 @@ int main(int argc, char** argv) {
   net.reset(); // sessions release their actor handles while the actor system still runs
   caf::anon_send_exit(w.router, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(w.manager, caf::exit_reason::user_shutdown);
+  if (w.cluster.actor)
+    caf::anon_send_exit(w.cluster.actor, caf::exit_reason::user_shutdown);
   w = wiring{};
   chat::log_info("chatd stopped");
   return 0;

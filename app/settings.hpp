@@ -21,12 +21,21 @@ struct chat_settings {
   std::string host = "0.0.0.0";
   std::uint16_t port = 3000;
   std::size_t io_threads = 1;
-  std::string node_name; // empty: host:port
+  std::string node_name; // empty: this machine's host name and the HTTP port
   std::string web_root = "web";
   std::vector<std::string> allowed_origins; // empty: same host only
   std::string api_key;                      // empty: the REST API is open
   std::string log_level = "info";
+  std::uint16_t cluster_port = 0; // 0: a single node
+  std::string cluster_host = "127.0.0.1";
+  std::vector<std::string> cluster_join;
+  std::string cluster_cert_file;
+  std::string cluster_key_file;
+  std::string cluster_ca_file;
   chat::limits limits;
+
+  bool clustered() const { return cluster_port != 0; }
+  bool cluster_tls() const { return !cluster_cert_file.empty(); }
 };
 
 // What a key accepts beyond its type: integers (durations in milliseconds) between
@@ -95,6 +104,23 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
     "token the REST API requires as `Authorization: Bearer <api-key>`; empty: none");
   v("log-level", s.log_level, one_of({"error", "warning", "info", "debug"}),
     "least severe log lines written to stderr: error, warning, info or debug");
+  v("cluster-port", s.cluster_port, between(0, 65535),
+    "TCP port where this node listens for the other nodes of its cluster (0: a single "
+    "node)");
+  v("cluster-host", s.cluster_host, any_text(),
+    "address the cluster port listens on and the other nodes reach this node at (IP "
+    "literal; keep it private unless node links use TLS)");
+  v("cluster-join", s.cluster_join, any_text(),
+    "nodes to join at start, e.g. [\"10.0.0.2:4000\"]; retried with backoff while "
+    "unreachable; one member is enough");
+  v("cluster-cert-file", s.cluster_cert_file, any_text(),
+    "PEM certificate of this node for TLS between nodes (with cluster-key-file and "
+    "cluster-ca-file)");
+  v("cluster-key-file", s.cluster_key_file, any_text(),
+    "PEM private key of cluster-cert-file");
+  v("cluster-ca-file", s.cluster_ca_file, any_text(),
+    "PEM certificate of the CA that signs every node's certificate; a node without one "
+    "cannot join");
 }
 
 // "port,p" -> "port".

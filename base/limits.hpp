@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace chat {
 
@@ -46,6 +47,12 @@ struct limits {
   duration api_reply_timeout = std::chrono::seconds(2);
   // SIGTERM to exit: the clients' close handshakes, then the actors.
   duration shutdown_grace = std::chrono::milliseconds(1500);
+  // A node's wait for another node (a room's copy, a direct message, a sync): past it
+  // that node is taken as gone for this request.
+  duration cluster_reply_timeout = std::chrono::seconds(2);
+  // Ids a room's home that died may have handed out unseen by any other node: the node
+  // that takes over starts after them, so that no client ever sees an id twice.
+  std::uint64_t takeover_id_gap = 1000;
   // Rooms bigger than this send no user_joined/user_left: presence costs members squared.
   std::size_t presence_max_members = 1000;
   // Messages each room keeps for `history`: memory is max-rooms x history-size x size.

@@ -14,6 +14,8 @@ std::string to_string(chat_errc code) {
     return "shutting_down";
   case chat_errc::no_such_room:
     return "no_such_room";
+  case chat_errc::no_such_node:
+    return "no_such_node";
   }
   return "unknown chat error " + std::to_string(static_cast<int>(code));
 }

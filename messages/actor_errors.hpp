@@ -16,6 +16,7 @@ enum class chat_errc : std::uint8_t {
   at_capacity,        // max-connections reached
   shutting_down,      // the server no longer admits clients
   no_such_room,       // a room that does not exist (and was not to be created)
+  no_such_node,       // a cluster node that is not (or no longer) up
 };
 
 constexpr caf::atom_value chat_error_category = caf::atom("chat");

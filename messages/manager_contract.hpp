@@ -6,7 +6,10 @@
 //                                    error chat_errc::at_capacity / shutting_down
 //   client_renamed                   the connection now speaks as `user`
 //   client_alive                     the connection's client answered a ping
-//   direct_message  -> size_t        connections reached; error no_such_user
+//   direct_message  -> size_t        connections reached (on every node); error
+//                                    no_such_user
+//   direct_frame    -> size_t        a direct message built on another node: to this
+//                                    node's connections of `user`
 //   server_stats    -> stats_reply   /healthz
 //   shutdown_server -> bool          closes every client with 1001; answers once all left
 //   ping_tick, pong_deadline         the manager's own timers
@@ -38,6 +41,10 @@ struct direct_message {
   std::string to;
   std::string message;
 };
+struct direct_frame {
+  std::string user;
+  frame text;
+};
 struct server_stats {};
 struct stats_reply {
   std::size_t connections = 0;
@@ -53,6 +60,7 @@ using manager_actor =
     caf::typed_actor<caf::replies_to<register_client>::with<std::string>,
                      caf::reacts_to<client_renamed>, caf::reacts_to<client_alive>,
                      caf::replies_to<direct_message>::with<std::size_t>,
+                     caf::replies_to<direct_frame>::with<std::size_t>,
                      caf::replies_to<server_stats>::with<stats_reply>,
                      caf::replies_to<shutdown_server>::with<bool>,
                      caf::reacts_to<ping_tick>, caf::reacts_to<pong_deadline>>;
@@ -72,6 +80,10 @@ typename Inspector::result_type inspect(Inspector& f, client_alive& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, direct_message& x) {
   return f(caf::meta::type_name("direct_message"), x.from, x.to, x.message);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, direct_frame& x) {
+  return f(caf::meta::type_name("direct_frame"), x.user, x.text);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_stats&) {

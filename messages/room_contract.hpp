@@ -9,6 +9,19 @@
 //   rename_member                  user_left for the old name, user_joined for the new
 //   list_members  -> vector<string>  the room's users, sorted, at most presence-max-members
 //   read_history  -> vector<chat_message>  oldest first
+//
+// In a cluster one copy of each room, on the node that rendezvous hashing picks over
+// the live nodes (actors/placement.hpp), is its home: it numbers the room's messages and
+// keeps its presence. The copies on other nodes are replicas: they hold their local
+// members, forward publish/list_members/read_history to the home and get its frames.
+//
+//   subscribe_replica   -> vector<string>  a replica with local members, its users
+//   unsubscribe_replica                    the replica's last member left
+//   presence_change                        a user's first (+1) or last (-1) connection
+//                                          on that node came or went
+//   replicated_frame                       home -> replica: one frame for its members
+//   sync_room           -> room_snapshot   a (new) home asks each copy what it knows
+//   cluster_view                           the cluster actor: the live nodes changed
 #pragma once
 
 #include "messages/chat_message.hpp"
@@ -35,24 +48,75 @@ struct publish {
   std::string user;
   std::string text;
   std::int64_t received_ns = 0; // when the server read it (the broadcast histogram)
+  std::string via;              // the node a replica forwarded it from; empty: local
 };
 struct rename_member {
   connection_actor conn;
   std::string user;
 };
 struct list_members {};
+// A user's connections in one copy of the room.
+struct user_count {
+  std::string user;
+  std::uint32_t connections = 0;
+};
+struct subscribe_replica;
+struct unsubscribe_replica {
+  std::string node;
+};
+struct presence_change {
+  std::string node;
+  std::string user;
+  std::int32_t delta = 0; // +1: first connection of `user` there; -1: its last went
+};
+struct replicated_frame {
+  frame text;
+  std::uint64_t id = 0;     // the message's id; 0 for presence events
+  std::string user;         // a presence event's user...
+  std::int8_t presence = 0; // ...+1 joined, -1 left; 0: not a presence event
+};
+struct sync_room {
+  std::string node; // who asks
+};
+struct room_snapshot;
+// The live nodes, from the cluster actor; `version` grows with each change.
+struct cluster_view {
+  std::uint64_t version = 0;
+  std::vector<std::string> nodes; // sorted names, this node included
+};
 struct read_history {
   std::uint64_t before = 0; // only messages with a smaller id; 0: up to the newest
   std::size_t limit = 0;
 };
 
-using room_actor =
-    caf::typed_actor<caf::replies_to<publish>::with<chat_message>, // first: the hot path
-                     caf::replies_to<join_room>::with<joined>,
-                     caf::replies_to<leave_room>::with<bool>,
-                     caf::reacts_to<rename_member>,
-                     caf::replies_to<list_members>::with<std::vector<std::string>>,
-                     caf::replies_to<read_history>::with<std::vector<chat_message>>>;
+using room_actor = caf::typed_actor<
+    caf::replies_to<publish>::with<chat_message>, // first: the hot path
+    caf::replies_to<join_room>::with<joined>, caf::replies_to<leave_room>::with<bool>,
+    caf::reacts_to<rename_member>,
+    caf::replies_to<list_members>::with<std::vector<std::string>>,
+    caf::replies_to<read_history>::with<std::vector<chat_message>>,
+    caf::replies_to<subscribe_replica>::with<std::vector<std::string>>,
+    caf::reacts_to<unsubscribe_replica>, caf::reacts_to<presence_change>,
+    caf::reacts_to<replicated_frame>, caf::replies_to<sync_room>::with<room_snapshot>,
+    caf::reacts_to<cluster_view>>;
+
+// What one copy of a room knows, for a home that takes over.
+struct room_snapshot {
+  std::string node;
+  bool open = false;     // the room exists on that node
+  bool was_home = false; // that copy was sequencing the room
+  std::uint64_t last_id = 0;
+  std::vector<user_count> users;     // its local members
+  room_actor copy;                   // where its members' frames go
+  std::vector<chat_message> history; // a copy that sequenced: its recent messages
+};
+
+struct subscribe_replica {
+  std::string node;
+  room_actor replica;            // where the home sends this node's frames
+  std::vector<user_count> users; // its local members
+  std::uint64_t last_id = 0;     // the last id it saw
+};
 
 // A member's welcome into a room: the room's handle and its users (the joiner included).
 struct joined {
@@ -75,7 +139,7 @@ typename Inspector::result_type inspect(Inspector& f, leave_room& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publish& x) {
-  return f(caf::meta::type_name("publish"), x.user, x.text, x.received_ns);
+  return f(caf::meta::type_name("publish"), x.user, x.text, x.received_ns, x.via);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rename_member& x) {
@@ -88,6 +152,40 @@ typename Inspector::result_type inspect(Inspector& f, list_members&) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, read_history& x) {
   return f(caf::meta::type_name("read_history"), x.before, x.limit);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_count& x) {
+  return f(caf::meta::type_name("user_count"), x.user, x.connections);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, subscribe_replica& x) {
+  return f(caf::meta::type_name("subscribe_replica"), x.node, x.replica, x.users,
+           x.last_id);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unsubscribe_replica& x) {
+  return f(caf::meta::type_name("unsubscribe_replica"), x.node);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_change& x) {
+  return f(caf::meta::type_name("presence_change"), x.node, x.user, x.delta);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replicated_frame& x) {
+  return f(caf::meta::type_name("replicated_frame"), x.text, x.id, x.user, x.presence);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_room& x) {
+  return f(caf::meta::type_name("sync_room"), x.node);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
+  return f(caf::meta::type_name("room_snapshot"), x.node, x.open, x.was_home, x.last_id,
+           x.users, x.copy, x.history);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
+  return f(caf::meta::type_name("cluster_view"), x.version, x.nodes);
 }
 
 } // namespace chat

@@ -6,7 +6,8 @@
 //                                 needed); error chat_errc::too_many_rooms
 //   find_room    -> room_actor    an existing room, or a new one when `create`;
 //                                 error no_such_room / too_many_rooms
-//   member_left                   a room lost a member (its count drives release)
+//   members_changed               a room lost a member (-1), or gained or lost a replica
+//                                 on another node (+1/-1): its count drives release
 //   count_rooms  -> size_t        rooms held (/healthz)
 #pragma once
 
@@ -29,14 +30,15 @@ struct find_room {
   std::string room;
   bool create = false;
 };
-struct member_left {
+struct members_changed {
   std::string room;
+  std::int32_t delta = 0;
 };
 struct count_rooms {};
 
 using router_actor = caf::typed_actor<caf::replies_to<join_request>::with<joined>,
                                       caf::replies_to<find_room>::with<room_actor>,
-                                      caf::reacts_to<member_left>,
+                                      caf::reacts_to<members_changed>,
                                       caf::replies_to<count_rooms>::with<std::size_t>>;
 
 template <class Inspector>
@@ -48,8 +50,8 @@ typename Inspector::result_type inspect(Inspector& f, find_room& x) {
   return f(caf::meta::type_name("find_room"), x.room, x.create);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, member_left& x) {
-  return f(caf::meta::type_name("member_left"), x.room);
+typename Inspector::result_type inspect(Inspector& f, members_changed& x) {
+  return f(caf::meta::type_name("members_changed"), x.room, x.delta);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, count_rooms&) {
