@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   if (w.cluster.actor) {
     caf::anon_send(w.cluster.actor,
                    chat::cluster_wiring{w.router, w.manager, w.cluster.address});
-    chat::log_info("cluster listening on " + w.cluster.address +
+    chat::log_info("cluster: accepting peer nodes at " + w.cluster.address +
                    (cfg.settings.cluster_tls() ? " (TLS)" : "") +
                    (cfg.settings.cluster_join.empty()
                         ? std::string{}

@@ -1,0 +1,270 @@
+// A cluster of real chatd processes on loopback: the mesh, rooms, presence, direct
+// messages, the REST API and history across nodes, and nodes that die, stop and return.
+#define BOOST_TEST_MODULE cluster
+#include "tests/support/cluster_node.hpp"
+#include "tests/support/events.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <csignal>
+#include <map>
+#include <set>
+
+using namespace chat::test;
+namespace json = boost::json;
+
+namespace {
+
+// The next new_message, skipping presence events.
+json::object next_chat(ws_client& c, std::chrono::milliseconds timeout = default_wait) {
+  for (;;) {
+    auto ev = c.next(timeout);
+    if (type_of(ev) == "new_message")
+      return payload_of(ev);
+    BOOST_TEST_REQUIRE((type_of(ev) == "user_joined" || type_of(ev) == "user_left"),
+                       "unexpected " << json::serialize(ev));
+  }
+}
+
+// Reads until an event of `type` about `user` (skipping others).
+json::object expect_about(ws_client& c, const std::string& type, const std::string& user,
+                          std::chrono::milliseconds timeout = default_wait) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    BOOST_TEST_REQUIRE(left.count() > 0, "no " << type << " about " << user);
+    auto ev = c.next(left);
+    if (type_of(ev) == type && str(payload_of(ev).at("user")) == user)
+      return payload_of(ev);
+  }
+}
+
+// A three-node cluster, the others joined through the first.
+struct three_nodes {
+  cluster_node a{"node-a", {}, {"--chat.rate-limit=100000", "--chat.rate-burst=100000"}};
+  cluster_node b{
+      "node-b", {a.address()}, {"--chat.rate-limit=100000", "--chat.rate-burst=100000"}};
+  cluster_node c{
+      "node-c", {a.address()}, {"--chat.rate-limit=100000", "--chat.rate-burst=100000"}};
+  three_nodes() { BOOST_TEST_REQUIRE(wait_for_mesh({&a, &b, &c})); }
+};
+
+ws_client client_on(cluster_node& n, const std::string& name) {
+  return join(n.server(), name);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(three_nodes_form_a_full_mesh_through_one_member) {
+  three_nodes nodes;
+  // b and c joined only a; they found each other through it.
+  BOOST_TEST(nodes.b.peers_up() == (std::vector<std::string>{"node-a", "node-c"}));
+  BOOST_TEST(nodes.c.peers_up() == (std::vector<std::string>{"node-a", "node-b"}));
+  auto metrics = http_request(nodes.a.port(), "/metrics").body;
+  BOOST_TEST(metrics.find("chat_cluster_peers 2") != std::string::npos, metrics);
+}
+
+BOOST_AUTO_TEST_CASE(messages_cross_nodes_exactly_once_with_the_same_ids) {
+  three_nodes nodes;
+  std::vector<ws_client> clients;
+  clients.push_back(client_on(nodes.a, "ann"));
+  clients.push_back(client_on(nodes.b, "ben"));
+  clients.push_back(client_on(nodes.c, "cat"));
+  clients.push_back(client_on(nodes.c, "cid"));
+  constexpr int per_client = 20;
+  for (int i = 0; i < per_client; ++i)
+    for (std::size_t k = 0; k < clients.size(); ++k)
+      clients[k].send(say("m" + std::to_string(k) + "-" + std::to_string(i)));
+  const auto total = per_client * clients.size();
+  std::map<std::string, std::uint64_t> id_of; // text -> id, the same for everyone
+  for (auto& c : clients) {
+    std::set<std::string> seen;
+    std::uint64_t last = 0;
+    for (std::size_t n = 0; n < total; ++n) {
+      auto m = next_chat(c);
+      auto text = str(m.at("message"));
+      auto id = m.at("id").to_number<std::uint64_t>();
+      BOOST_TEST(seen.insert(text).second, "twice: " << text);
+      BOOST_TEST(id > last, "id " << id << " after " << last);
+      last = id;
+      auto [it, fresh] = id_of.emplace(text, id);
+      BOOST_TEST(it->second == id, text << " has id " << id << " and " << it->second);
+      (void)fresh;
+    }
+    BOOST_TEST(seen.size() == total);
+  }
+  BOOST_TEST(id_of.size() == total);
+}
+
+BOOST_AUTO_TEST_CASE(a_senders_1000_messages_arrive_in_order_on_every_node) {
+  three_nodes nodes;
+  auto sender = client_on(nodes.a, "sender");
+  auto on_b = client_on(nodes.b, "reader-b");
+  auto on_c = client_on(nodes.c, "reader-c");
+  constexpr int count = 1000;
+  for (int i = 0; i < count; ++i)
+    sender.send(say("seq " + std::to_string(i)));
+  for (auto* r : {&on_b, &on_c})
+    for (int i = 0; i < count; ++i)
+      BOOST_TEST_REQUIRE(str(next_chat(*r).at("message")) == "seq " + std::to_string(i));
+}
+
+BOOST_AUTO_TEST_CASE(presence_spans_nodes_and_a_user_on_two_nodes_is_one_user) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  auto ben = client_on(nodes.b, "ben");
+  expect_about(ann, "user_joined", "ben");
+  // room_changed lists the users of every node.
+  ben.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
+  ben.expect("room_changed");
+  ann.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
+  auto changed = payload_of(ann.expect("room_changed"));
+  BOOST_TEST(json::serialize(changed.at("users")) == R"(["ann","ben"])");
+  // dee has a tab on a and one on c: one user, announced once.
+  auto dee1 = client_on(nodes.a, "dee");
+  dee1.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
+  dee1.expect("room_changed");
+  expect_about(ben, "user_joined", "dee");
+  auto dee2 = client_on(nodes.c, "dee");
+  dee2.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
+  BOOST_TEST(json::serialize(payload_of(dee2.expect("room_changed")).at("users")) ==
+             R"(["ann","ben","dee"])");
+  // list_users on any node: the same three, once each.
+  auto cat = client_on(nodes.c, "cat");
+  cat.send(R"({"type":"list_users","payload":{"room":"lobby"}})");
+  BOOST_TEST(json::serialize(payload_of(cat.expect("presence")).at("users")) ==
+             R"(["ann","ben","dee"])");
+  // One tab closes: dee is still there; a marker shows that nothing came before it.
+  dee1.close();
+  ann.send(say("marker"));
+  auto ev = ben.next();
+  BOOST_TEST(type_of(ev) == "new_message", json::serialize(ev));
+  // The last tab closes: dee leaves, once.
+  dee2.close();
+  expect_about(ben, "user_left", "dee");
+  ann.send(say("marker 2"));
+  BOOST_TEST(str(next_chat(ben).at("message")) == "marker 2");
+}
+
+BOOST_AUTO_TEST_CASE(a_direct_message_reaches_every_tab_on_every_node) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  auto bob1 = client_on(nodes.b, "bob");
+  auto bob2 = client_on(nodes.c, "bob");
+  ann.send(
+      R"({"type":"send_direct","payload":{"to":"bob","message":"psst"},"ref":"d1"})");
+  for (auto* c : {&bob1, &bob2})
+    BOOST_TEST(str(payload_of(c->expect("direct_message")).at("message")) == "psst");
+  BOOST_TEST(str(payload_of(ann.expect("direct_message")).at("to")) == "bob");
+  BOOST_TEST(str(ann.expect("ack").at("ref")) == "d1");
+  ann.send(R"({"type":"send_direct","payload":{"to":"ghost","message":"hi"}})");
+  BOOST_TEST(str(payload_of(ann.expect("error")).at("code")) == "no_such_user");
+}
+
+BOOST_AUTO_TEST_CASE(the_rest_api_of_any_node_posts_to_and_reads_the_cluster_room) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  auto cat = client_on(nodes.c, "cat");
+  auto posted = http_request(nodes.b.port(), "/api/rooms/general/messages", "POST",
+                             R"({"message":"from the API","from":"bot"})");
+  BOOST_TEST_REQUIRE(posted.status == 201u, posted.body);
+  auto id = json::parse(posted.body).at("id").to_number<std::uint64_t>();
+  auto m = next_chat(ann);
+  BOOST_TEST(str(m.at("message")) == "from the API");
+  BOOST_TEST(m.at("id").to_number<std::uint64_t>() == id);
+  // History and users from a third node: the same message, the same id, every user.
+  auto history =
+      json::parse(http_request(nodes.c.port(), "/api/rooms/general/messages").body);
+  auto& messages = history.at("messages").as_array();
+  BOOST_TEST_REQUIRE(messages.size() == 1u, json::serialize(history));
+  BOOST_TEST(messages[0].at("id").to_number<std::uint64_t>() == id);
+  auto users = json::parse(http_request(nodes.c.port(), "/api/rooms/general/users").body);
+  BOOST_TEST(json::serialize(users.at("users")) == R"(["ann","cat"])");
+}
+
+BOOST_AUTO_TEST_CASE(history_on_one_node_holds_what_was_said_on_another) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  for (int i = 0; i < 5; ++i)
+    ann.send(say("said on a " + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    next_chat(ann);
+  auto cat = client_on(nodes.c, "cat");
+  cat.send(R"({"type":"history","payload":{"limit":3}})");
+  auto h = payload_of(cat.expect("history"));
+  auto& xs = h.at("messages").as_array();
+  BOOST_TEST_REQUIRE(xs.size() == 3u);
+  BOOST_TEST(str(xs[0].at("message")) == "said on a 2");
+  BOOST_TEST(str(xs[2].at("message")) == "said on a 4");
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_of_a_node_the_others_chat_on_and_it_comes_back) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  auto ben = client_on(nodes.b, "ben");
+  auto cat = client_on(nodes.c, "cat");
+  expect_about(ann, "user_joined", "cat");
+  expect_about(ben, "user_joined", "cat");
+  auto killed = std::chrono::steady_clock::now();
+  nodes.c.kill();
+  // Its users leave everywhere else within 8 s...
+  expect_about(ann, "user_left", "cat", std::chrono::seconds(8));
+  expect_about(ben, "user_left", "cat", std::chrono::seconds(8));
+  BOOST_TEST((std::chrono::steady_clock::now() - killed < std::chrono::seconds(8)));
+  // ...and the room keeps flowing between the others (within 5 s), ids still increasing.
+  auto deadline = killed + std::chrono::seconds(5);
+  std::uint64_t last = 0;
+  for (int i = 0;; ++i) {
+    ann.send(say("after kill " + std::to_string(i)));
+    auto m = next_chat(ben, std::chrono::seconds(5));
+    if (str(m.at("message")) == "after kill " + std::to_string(i)) {
+      last = m.at("id").to_number<std::uint64_t>();
+      break;
+    }
+    BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline));
+  }
+  BOOST_TEST((std::chrono::steady_clock::now() < deadline));
+  // It returns on the same cluster port and is part of the room again.
+  nodes.c.restart();
+  BOOST_TEST_REQUIRE(wait_for_mesh({&nodes.a, &nodes.b, &nodes.c}));
+  auto cat2 = client_on(nodes.c, "cat");
+  expect_about(ann, "user_joined", "cat");
+  ben.send(say("welcome back"));
+  auto m = next_chat(cat2);
+  BOOST_TEST(str(m.at("message")) == "welcome back");
+  BOOST_TEST(m.at("id").to_number<std::uint64_t>() > last);
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_of_the_node_the_others_joined_through) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  auto ben = client_on(nodes.b, "ben");
+  auto cat = client_on(nodes.c, "cat");
+  expect_about(ben, "user_joined", "cat");
+  nodes.a.kill();
+  expect_about(ben, "user_left", "ann", std::chrono::seconds(8));
+  expect_about(cat, "user_left", "ann", std::chrono::seconds(8));
+  ben.send(say("without a"));
+  BOOST_TEST(str(next_chat(cat, std::chrono::seconds(5)).at("message")) == "without a");
+  // a comes back knowing nobody (it joined no one): the others reconnect to it.
+  nodes.a.restart();
+  BOOST_TEST_REQUIRE(wait_for_mesh({&nodes.a, &nodes.b, &nodes.c}));
+  auto ann2 = client_on(nodes.a, "ann");
+  cat.send(say("a is back"));
+  BOOST_TEST(str(next_chat(ann2).at("message")) == "a is back");
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_of_a_node_closes_its_clients_and_its_users_leave_at_once) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  auto ben = client_on(nodes.b, "ben");
+  expect_about(ann, "user_joined", "ben");
+  auto stopped = std::chrono::steady_clock::now();
+  nodes.b.server().signal(SIGTERM);
+  BOOST_TEST(ben.close_code() == 1001);
+  expect_about(ann, "user_left", "ben", std::chrono::seconds(2));
+  // At once: not after a link timeout (2 s), well within the 1.5 s shutdown.
+  BOOST_TEST(
+      (std::chrono::steady_clock::now() - stopped < std::chrono::milliseconds(1500)));
+  BOOST_TEST(nodes.b.server().wait_exit(std::chrono::seconds(3)) == 0);
+}
