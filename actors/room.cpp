@@ -188,6 +188,14 @@ void drop_node(room_pointer self, const std::string& node) {
 
 // -- this node's members ----------------------------------------------------------------
 
+// A replica's message to its home, counted as traffic to that peer.
+template <class Message>
+void tell_home(room_pointer self, Message msg, std::size_t bytes) {
+  auto& st = self->state;
+  st.ctx->counters->peer(st.home).sent(bytes);
+  self->send(st.home_room, std::move(msg));
+}
+
 // One more connection of `user` here; the first makes the user present on this node.
 void add_local_user(room_pointer self, const std::string& user) {
   auto& st = self->state;
@@ -196,7 +204,7 @@ void add_local_user(room_pointer self, const std::string& user) {
   if (st.is_home())
     present(self, user, +1);
   else if (st.subscribed)
-    self->send(st.home_room, presence_change{st.self_node(), user, +1});
+    tell_home(self, presence_change{st.self_node(), user, +1}, user.size());
 }
 
 void remove_local_user(room_pointer self, const std::string& user) {
@@ -208,7 +216,35 @@ void remove_local_user(room_pointer self, const std::string& user) {
   if (st.is_home())
     present(self, user, -1);
   else if (st.subscribed)
-    self->send(st.home_room, presence_change{st.self_node(), user, -1});
+    tell_home(self, presence_change{st.self_node(), user, -1}, user.size());
+}
+
+// To this copy's members only (a replica's own knowledge of presence changed).
+void tell_members(room_pointer self, std::string text) {
+  self->state.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
+                                   caf::make_message(frame{std::move(text)}),
+                                   self->context());
+}
+
+// A replica that (re)subscribes gets the room's users from the home: its members learn
+// what changed since they were last told (a node that joined the cluster brings its
+// users; the users of a home that went are gone). A capped list tells nothing sure.
+void reconcile(room_pointer self, const std::vector<std::string>& users) {
+  auto& st = self->state;
+  if (users.size() >= st.lim().presence_max_members)
+    return;
+  std::set<std::string> now(users.begin(), users.end());
+  for (auto it = st.told_users.begin(); it != st.told_users.end();) {
+    if (now.count(*it) == 0) {
+      tell_members(self, encode_user_left(st.name, *it));
+      it = st.told_users.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& u : now)
+    if (st.told_users.insert(u).second)
+      tell_members(self, encode_user_joined(st.name, u));
 }
 
 // A replica with members tells the home about them (and from then on, each change).
@@ -220,7 +256,7 @@ void subscribe(room_pointer self) {
   self->request(st.home_room, st.lim().actor_reply_timeout,
                 subscribe_replica{st.self_node(), handle(self), st.local_user_counts(),
                                   st.last_id})
-      .then([](const std::vector<std::string>&) {},
+      .then([self](const std::vector<std::string>& users) { reconcile(self, users); },
             [self](caf::error& err) {
               // The home went; the next view names a new one and this copy subscribes
               // there.
@@ -283,7 +319,7 @@ bool remove_member(room_pointer self, const caf::actor_addr& who) {
   self->demonitor(m.conn.address());
   remove_local_user(self, m.user);
   if (!st.is_home() && st.members.empty() && st.subscribed) {
-    self->send(st.home_room, unsubscribe_replica{st.self_node()});
+    tell_home(self, unsubscribe_replica{st.self_node()}, 0);
     st.subscribed = false;
   }
   self->send(st.router, members_changed{st.name, -1});
@@ -482,8 +518,11 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
   return {
       [self](publish& p) -> caf::result<chat_message> {
         auto& st = self->state;
-        if (st.is_home())
+        if (st.is_home()) {
+          if (!p.via.empty())
+            st.ctx->counters->peer(p.via).received(p.text.size());
           return sequence(self, p);
+        }
         // A replica forwards to the home and answers once the home did: the answer then
         // follows the message's own frame, which comes back on the same link.
         st.ctx->counters->peer(st.home).sent(p.text.size());
@@ -583,6 +622,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
           self->send(st.home_room, std::move(p));
           return;
         }
+        st.ctx->counters->peer(p.node).received(p.user.size());
         auto& users = st.remote_users[p.node];
         if (p.delta > 0 ? users.insert(p.user).second : users.erase(p.user) > 0)
           present(self, p.user, p.delta > 0 ? +1 : -1);
@@ -593,10 +633,12 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
         auto& st = self->state;
         st.ctx->counters->peer(st.home).received(f.text.size());
         st.last_id = std::max(st.last_id, f.id);
-        if (f.presence > 0)
-          st.told_users.insert(f.user);
-        else if (f.presence < 0)
-          st.told_users.erase(f.user);
+        // Presence only passes when it changes what this copy's members were told: a
+        // home that just learned of this node's own users announces them to everyone.
+        if (f.presence > 0 && !st.told_users.insert(f.user).second)
+          return;
+        if (f.presence < 0 && st.told_users.erase(f.user) == 0)
+          return;
         st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
                                 caf::make_message(std::move(f.text)), self->context());
       },

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <map>
 #include <set>
+#include <sstream>
 
 using namespace chat::test;
 namespace json = boost::json;
@@ -94,6 +95,20 @@ BOOST_AUTO_TEST_CASE(messages_cross_nodes_exactly_once_with_the_same_ids) {
     BOOST_TEST(seen.size() == total);
   }
   BOOST_TEST(id_of.size() == total);
+  // Every node counted what crossed to and from its peers.
+  for (auto* n : {&nodes.a, &nodes.b, &nodes.c}) {
+    auto metrics = http_request(n->port(), "/metrics").body;
+    for (const char* dir : {"in", "out"}) {
+      std::uint64_t sum = 0;
+      std::istringstream lines{metrics};
+      std::string line;
+      while (std::getline(lines, line))
+        if (line.rfind("chat_cluster_messages_total{", 0) == 0 &&
+            line.find(std::string{"direction=\""} + dir + "\"") != std::string::npos)
+          sum += std::stoull(line.substr(line.rfind(' ') + 1));
+      BOOST_TEST(sum > 0u, n->name() << " counted no message " << dir << ": " << metrics);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_senders_1000_messages_arrive_in_order_on_every_node) {
@@ -267,4 +282,43 @@ BOOST_AUTO_TEST_CASE(sigterm_of_a_node_closes_its_clients_and_its_users_leave_at
   BOOST_TEST(
       (std::chrono::steady_clock::now() - stopped < std::chrono::milliseconds(1500)));
   BOOST_TEST(nodes.b.server().wait_exit(std::chrono::seconds(3)) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(nodes_that_ran_alone_merge_when_joined_later) {
+  // a and b each start alone and number their own "general"...
+  cluster_node a{"node-a"};
+  cluster_node b{"node-b"};
+  auto ann = client_on(a, "ann");
+  auto ben = client_on(b, "ben");
+  for (int i = 1; i <= 3; ++i) {
+    ann.send(say("a" + std::to_string(i)));
+    next_chat(ann);
+  }
+  for (int i = 1; i <= 5; ++i) {
+    ben.send(say("b" + std::to_string(i)));
+    BOOST_TEST(next_chat(ben).at("id").to_number<int>() == i);
+  }
+  // ...until c joins both and the three form one cluster.
+  cluster_node c{"node-c", {a.address(), b.address()}};
+  BOOST_TEST_REQUIRE(wait_for_mesh({&a, &b, &c}));
+  // Each learns of the other once, and never of itself.
+  expect_about(ann, "user_joined", "ben", std::chrono::seconds(10));
+  expect_about(ben, "user_joined", "ann", std::chrono::seconds(10));
+  ann.send(say("after the merge"));
+  auto until_the_message = [](ws_client& cl) {
+    for (;;) {
+      auto ev = cl.next();
+      if (type_of(ev) == "new_message")
+        return payload_of(ev);
+      BOOST_TEST(false, "more presence after the merge: " << json::serialize(ev));
+    }
+  };
+  auto on_a = until_the_message(ann);
+  auto on_b = until_the_message(ben);
+  BOOST_TEST(str(on_b.at("message")) == "after the merge");
+  BOOST_TEST(on_a.at("id") == on_b.at("id"));
+  BOOST_TEST(on_a.at("id").to_number<int>() > 5); // after both sequences: no id twice
+  ben.send(R"({"type":"list_users","payload":{}})");
+  BOOST_TEST(json::serialize(payload_of(ben.expect("presence")).at("users")) ==
+             R"(["ann","ben"])");
 }
