@@ -81,6 +81,8 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
     beast::error_code ec;
     sock.open(target_.server.protocol(), ec);
     if (ec) return fail_connect("socket", ec);
+    if (target_.receive_buffer_bytes > 0)  // before connect: it sets the window scale
+      sock.set_option(asio::socket_base::receive_buffer_size(target_.receive_buffer_bytes), ec);
     if (!target_.source.is_unspecified()) {
 #ifdef IP_BIND_ADDRESS_NO_PORT
       sock.set_option(bind_address_no_port(true), ec);  // best effort

@@ -23,6 +23,7 @@ struct ConnectTarget {
   std::string host_header;          // "host:port"
   std::string target;               // "/ws?name=b17"
   double handshake_timeout_s = 30;
+  int receive_buffer_bytes = 0;     // > 0: a fixed SO_RCVBUF (no autotuning); 0: the kernel's
 };
 
 enum class CloseKind {
