@@ -157,6 +157,7 @@ std::string to_json_line(const SoakReport& r) {
 
   if (r.server_pid) o.num("server_pid", static_cast<std::uint64_t>(*r.server_pid));
   o.boolean("server_died", r.server_died);
+  o.counts("server_closes", r.server_closes);
   o.opt("server_rss_kib_start", r.rss_kib_start);
   o.opt("server_rss_kib_loaded", r.rss_kib_loaded);
   o.num("warmup_s", r.warmup_s);

@@ -47,6 +47,8 @@ struct SoakReport {
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
 
   // Slow readers.
+  // slow_1013: got the close frame; slow_dropped: the socket was cut (no pong within
+  // pong-timeout, or a 1013 whose close frame could not leave in that time).
   std::uint64_t slow_connects = 0, slow_pauses = 0, slow_1013 = 0, slow_dropped = 0;
   std::uint64_t slow_checked = 0;  // open at the end: what they must have received
   std::uint64_t slow_expected = 0, slow_lost_on_open = 0;
@@ -74,6 +76,8 @@ struct SoakReport {
   std::optional<int> server_pid;
   std::optional<long> rss_kib_start, rss_kib_loaded;
   bool server_died = false;
+  // chat_clients_closed_total of /metrics at the end: "1008", "1009", "1013", "pong_timeout".
+  std::map<std::string, std::uint64_t> server_closes;
   std::vector<SoakSample> samples;
   double warmup_s = 0, max_rss_slope = 0;
   std::optional<double> rss_slope_kib_per_min;

@@ -1,9 +1,9 @@
 #include "soak_run.hpp"
 
-#include "healthz.hpp"
 #include "latency_histogram.hpp"
 #include "proc_stats.hpp"
 #include "seq_tracker.hpp"
+#include "server_http.hpp"
 #include "wire.hpp"
 #include "ws_connection.hpp"
 
@@ -146,6 +146,9 @@ class SoakRun final : public WsEvents {
 
   // io thread.
   std::string name_of(std::uint32_t i) const { return o_.name_prefix + std::to_string(i); }
+  std::string server_ip() const {
+    return server_.address().is_v4() ? server_.address().to_string() : "127.0.0.1";
+  }
   double uniform(double lo, double hi) {
     return std::uniform_real_distribution<double>(lo, hi)(rng_);
   }
@@ -343,7 +346,7 @@ void SoakRun::on_closed(WsConnection& c, CloseKind kind, int close_code,
       ++slow_1013_;
       expected = true;
     } else if (s.role == Role::slow && !by_server) {
-      ++slow_dropped_;  // cut for not answering a ping while it did not read
+      ++slow_dropped_;  // cut: no pong while it did not read, or its 1013 could not leave
       expected = true;
     } else if (s.bad && by_server && close_code == 1008) {
       ++bad_closed_1008_;
@@ -757,8 +760,7 @@ SoakSample SoakRun::take_sample(double t_s) {
   prev_deliveries_ = deliveries;
   prev_frames_ = frames;
   prev_at_ = at;
-  std::string ip = server_.address().is_v4() ? server_.address().to_string() : "127.0.0.1";
-  s.connections = healthz_connections(ip, server_.port());
+  s.connections = healthz_connections(server_ip(), server_.port());
   s.open_clients = open_now_.load();
   s.slow_1013 = slow_1013_.load();
   if (!o_.quiet) {
@@ -940,6 +942,11 @@ SoakReport SoakRun::run() {
     r.drain_s = seconds_between(t_drain, Clock::now());
   }
   on_io_and_wait([&] { results(r); });
+  // The server's own count of the clients it closed, by reason: a slow reader closed with
+  // 1013 whose close frame could not leave within pong-timeout was cut, and looks to the
+  // client like a drop for an unanswered ping.
+  if (const auto metrics = http_get(server_ip(), server_.port(), "/metrics"))
+    r.server_closes = metric_by_label(*metrics, "chat_clients_closed_total", "reason");
   progress("done");
 
   close_all();
