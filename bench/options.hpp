@@ -52,11 +52,13 @@ struct Options {
   double sample = 10;                // seconds between samples
   double warmup = -1;                // -1 = min(120 s, 20 % of duration)
   // KiB/min of RSS growth after warm-up, else the soak fails. Why 512: by default a
-  // minute churns ~1300 connections, ~8500 room changes and ~70k messages, so a leak of
+  // minute churns ~1400 connections, ~8300 room changes and ~70k messages, so a leak of
   // 0.4 KiB per connection (a CAF actor alone is ~1.8 KiB), 60 bytes per room change or
-  // 8 bytes per message crosses it; while the noise of a sound server, its slow readers'
-  // queues (up to 1 MiB each) coming and going, made slopes of a few hundred KiB/min at
-  // most over the 8 minutes after warm-up (docs/reliability.md).
+  // 8 bytes per message crosses it. The noise of a sound server (its slow readers'
+  // queues, up to 1 MiB each, coming and going) spread the samples by 1.1-2.6 MiB (sd)
+  // around a flat line in two 10-minute runs: a standard error of 70-160 KiB/min for the
+  // slope over 8 minutes of 10-second samples, so 512 is over three of them; the slopes
+  // measured were -25 and +27 KiB/min (docs/reliability.md).
   double max_rss_slope = 512;
   std::uint64_t seed = 1;
 
