@@ -75,8 +75,9 @@ soak (one server under churn for --duration, default 600 s; --clients default 20
   --seed=N (1)              the random choices (pauses, rooms, lifetimes)
 
 Durations take plain seconds or a unit: 10, 2.5s, 500ms.
-Exit status: 0 ran; 1 nothing was delivered, every connect failed, or --max-lost exceeded;
-2 bad flags; 3 the hard deadline (or SIGINT/SIGTERM) cut the run short.
+Exit status: 0 ran; 1 nothing was delivered, every connect failed, or --max-lost exceeded
+(soak: its verdict failed, "failures" in the JSON line say why); 2 bad flags; 3 the hard
+deadline (or SIGINT/SIGTERM) cut the run short.
 )";
 
 [[noreturn]] void fail(const std::string& msg) {
