@@ -135,6 +135,18 @@ void ask_room(connection_pointer self, const std::string& room, Request req, Don
           nothing);
 }
 
+// Frames reach a connection from its room (the group's broadcasts carry the room as
+// their sender) and from the manager (direct messages). One from any other sender is a
+// broadcast of a room it has left: it reached the mailbox before the room processed the
+// leave, and is handled only now because the join awaits its answer and defers the rest.
+// The client must not see it after room_changed (PROTOCOL.md); it left that room.
+bool from_a_room_left(connection_pointer self) {
+  const auto& sender = self->current_sender();
+  const auto& st = self->state;
+  return sender && sender.get() != caf::actor_cast<caf::actor_control_block*>(st.room) &&
+         sender.get() != caf::actor_cast<caf::actor_control_block*>(st.manager);
+}
+
 struct event_handler {
   connection_pointer self;
   const std::string& ref;
@@ -256,7 +268,10 @@ connection_actor::behavior_type connection(connection_pointer self,
             });
   }
   return {
-      [self](frame& f) { self->state.send(std::move(f)); },
+      [self](frame& f) {
+        if (!from_a_room_left(self))
+          self->state.send(std::move(f));
+      },
       [self](client_upgraded) {
         self->state.upgraded = true;
         join(self, first_room, {}, [self](const joined&) {

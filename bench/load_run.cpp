@@ -431,6 +431,7 @@ void LoadRun::plan_groups() {
         senders_.push_back(std::move(s));
       }
       break;
+    case Mode::soak: break;  // soak_run.cpp runs it
   }
 }
 

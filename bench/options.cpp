@@ -16,6 +16,7 @@ const char* to_string(Mode m) {
     case Mode::fanout: return "fanout";
     case Mode::idle: return "idle";
     case Mode::rooms: return "rooms";
+    case Mode::soak: return "soak";
   }
   return "?";
 }
@@ -23,7 +24,7 @@ const char* to_string(Mode m) {
 namespace {
 
 const char* const usage_text = R"(usage: chat-loadgen MODE [--flag=value ...]
-MODE (or --mode=MODE): fanout | idle | rooms
+MODE (or --mode=MODE): fanout | idle | rooms | soak
 
 common:
   --host=H (127.0.0.1)  --port=P (3000)  --path=/ws  --name-prefix=b  --label=TEXT
@@ -49,10 +50,34 @@ idle:
 rooms (room k = clients k*room-size .. k*room-size+room-size-1, named r<k>):
   --room-size=N (5) --room-rate=R (1, msg/s per room, members take turns) --duration --size
   --drain
+soak (one server under churn for --duration, default 600 s; --clients default 2000):
+  --stable=N (clients/2)    readers in rooms s<k> of --room-size (20) that never leave and
+                            always read: every message sent to their room must arrive, once,
+                            in order per sender; members take turns sending --room-rate
+                            (2 msg/s per room) messages of --size bytes
+  --busy-rooms=N (5)        the first N stable rooms get --busy-rate=R (200 msg/s) messages
+                            of --busy-size=BYTES (2000) and the slow readers
+  --slow=N (clients/40)     slow readers in the busy rooms: read 2-10 s, stop reading for
+                            --pause-min..--pause-max (2..20 s), read again; a 1013 close (or a
+                            drop for an unanswered ping) is counted, then they reconnect
+  --room-churn=N (clients/4)  change_room among --churn-rooms=N (20) rooms c<k> every 2-6 s,
+                            a message after half of the changes; each must get room_changed
+  --connect-rate=R (20)     connection churn: connects per second into the rest of --clients
+                            (slots); each says something (in general or a churn room) and
+                            leaves after a while, by close 1000 or by cutting the socket; one
+                            in 50 sends invalid frames until the server closes it with 1008
+  --drain=SEC (30)          after the load, at most this long for the stable readers,
+                            the open slow readers and the room changes to complete
+  --sample=SEC (10)         sample server RSS and CPU (--server-pid), /healthz connections
+                            and deliveries/s; --warmup=SEC (min(120, duration/5)) is left out
+                            of the RSS trend; fail when its slope exceeds --max-rss-slope=KIB
+                            (512 KiB/min), judged when 4 minutes or more follow the warm-up
+  --seed=N (1)              the random choices (pauses, rooms, lifetimes)
 
 Durations take plain seconds or a unit: 10, 2.5s, 500ms.
-Exit status: 0 ran; 1 nothing was delivered, every connect failed, or --max-lost exceeded;
-2 bad flags; 3 the hard deadline (or SIGINT/SIGTERM) cut the run short.
+Exit status: 0 ran; 1 nothing was delivered, every connect failed, or --max-lost exceeded
+(soak: its verdict failed, "failures" in the JSON line say why); 2 bad flags; 3 the hard
+deadline (or SIGINT/SIGTERM) cut the run short.
 )";
 
 [[noreturn]] void fail(const std::string& msg) {
@@ -104,7 +129,33 @@ Mode parse_mode(const std::string& v) {
   if (v == "fanout") return Mode::fanout;
   if (v == "idle") return Mode::idle;
   if (v == "rooms") return Mode::rooms;
-  fail("unknown mode '" + v + "' (fanout, idle or rooms)");
+  if (v == "soak") return Mode::soak;
+  fail("unknown mode '" + v + "' (fanout, idle, rooms or soak)");
+}
+
+// Soak defaults that depend on other flags, and the checks of the soak's roles.
+template <class Given>
+void finish_soak_options(Options& o, const Given& given) {
+  if (!given("--clients=")) o.clients = 2000;
+  if (!given("--duration=")) o.duration = 600;
+  if (!given("--room-size=")) o.room_size = 20;
+  if (!given("--room-rate=")) o.room_rate = 2;
+  if (!given("--drain=")) o.drain = 30;  // slow readers catch up slowly; ends when all did
+  if (!given("--stable=")) o.stable = o.clients / 2;
+  if (!given("--slow=")) o.slow = o.clients / 40;
+  if (!given("--room-churn=")) o.room_churn = o.clients / 4;
+  if (o.threads != 1) fail("soak runs on one io thread (--threads=1)");
+  if (o.stable == 0) fail("soak needs --stable >= 1: the stable readers are its loss check");
+  if (static_cast<std::uint64_t>(o.stable) + o.slow + o.room_churn > o.clients)
+    fail("--stable + --slow + --room-churn (" +
+         std::to_string(std::uint64_t{o.stable} + o.slow + o.room_churn) +
+         ") must not exceed --clients (" + std::to_string(o.clients) + ")");
+  const std::uint32_t rooms = (o.stable + o.room_size - 1) / o.room_size;
+  if (o.busy_rooms > rooms) o.busy_rooms = rooms;
+  if (o.slow > 0 && o.busy_rooms == 0) fail("--slow needs --busy-rooms >= 1");
+  if (o.pause_max < o.pause_min) fail("--pause-max must not be below --pause-min");
+  if (o.sample <= 0) fail("--sample must be above 0");
+  if (o.duration <= 0) fail("soak needs --duration above 0");
 }
 
 }  // namespace
@@ -157,6 +208,20 @@ Options parse_options(int argc, char** argv) {
          o.server_pid = static_cast<int>(parse_int("server-pid", v, 1, 1 << 30));
        }},
       {"max-lost", [&](const std::string& v) { o.max_lost = parse_int("max-lost", v, -1, 1LL << 62); }},
+      {"stable", u32("stable", o.stable, 0, 1000000)},
+      {"busy-rooms", u32("busy-rooms", o.busy_rooms, 0, 1000000)},
+      {"busy-rate", [&](const std::string& v) { o.busy_rate = parse_double("busy-rate", v, 0); }},
+      {"busy-size", u32("busy-size", o.busy_size, 1, 1 << 20)},
+      {"slow", u32("slow", o.slow, 0, 1000000)},
+      {"pause-min", secs("pause-min", o.pause_min)},
+      {"pause-max", secs("pause-max", o.pause_max)},
+      {"room-churn", u32("room-churn", o.room_churn, 0, 1000000)},
+      {"churn-rooms", u32("churn-rooms", o.churn_rooms, 1, 1000000)},
+      {"connect-rate", [&](const std::string& v) { o.connect_rate = parse_double("connect-rate", v, 0); }},
+      {"sample", secs("sample", o.sample)},
+      {"warmup", secs("warmup", o.warmup)},
+      {"max-rss-slope", [&](const std::string& v) { o.max_rss_slope = parse_double("max-rss-slope", v, 0); }},
+      {"seed", [&](const std::string& v) { o.seed = static_cast<std::uint64_t>(parse_int("seed", v, 0, 1LL << 62)); }},
   };
 
   for (int i = 1; i < argc; ++i) {
@@ -186,10 +251,13 @@ Options parse_options(int argc, char** argv) {
   }
 
   if (o.path.empty() || o.path.front() != '/') fail("--path must start with '/'");
-  const bool senders_given = std::any_of(argv + 1, argv + argc, [](const char* a) {
-    return std::string_view(a).rfind("--senders=", 0) == 0;
-  });
-  if (!senders_given) o.senders = std::min(o.senders, o.clients);
+  auto given = [&](std::string_view flag) {
+    return std::any_of(argv + 1, argv + argc, [flag](const char* a) {
+      return std::string_view(a).rfind(flag, 0) == 0;
+    });
+  };
+  if (o.mode == Mode::soak) finish_soak_options(o, given);
+  if (!given("--senders=")) o.senders = std::min(o.senders, o.clients);
   if (o.mode == Mode::fanout && o.senders > o.clients)
     fail("--senders (" + std::to_string(o.senders) + ") must not exceed --clients (" +
          std::to_string(o.clients) + ")");
@@ -214,6 +282,7 @@ double effective_deadline(const Options& o) {
       d += o.hold;
       if (o.chat_clients > 0) d += o.settle + o.duration + o.drain + 20;
       break;
+    case Mode::soak: d += o.settle + o.duration + o.drain + 30; break;
   }
   return d;
 }

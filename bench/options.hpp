@@ -8,7 +8,7 @@
 
 namespace bench {
 
-enum class Mode { fanout, idle, rooms };
+enum class Mode { fanout, idle, rooms, soak };
 
 const char* to_string(Mode m);
 
@@ -37,6 +37,30 @@ struct Options {
   // rooms
   std::uint32_t room_size = 5;
   double room_rate = 1;        // msg/s per room
+
+  // soak (soak_run.hpp): one server under churn for --duration (600 s), 2000 clients.
+  // The roles' counts: 0 = derived from --clients (see help).
+  std::uint32_t stable = 0;          // loss-checked readers in rooms of room_size
+  std::uint32_t busy_rooms = 5;      // of the stable rooms, the busy ones (slow readers there)
+  double busy_rate = 200;            // msg/s per busy room
+  std::uint32_t busy_size = 2000;    // bytes of message text in busy rooms
+  std::uint32_t slow = 0;            // slow readers, spread over the busy rooms
+  double pause_min = 2, pause_max = 20;  // seconds a slow reader stops reading
+  std::uint32_t room_churn = 0;      // clients hopping between churn rooms
+  std::uint32_t churn_rooms = 20;
+  double connect_rate = 20;          // connection churn: connects per second
+  double sample = 10;                // seconds between samples
+  double warmup = -1;                // -1 = min(120 s, 20 % of duration)
+  // KiB/min of RSS growth after warm-up, else the soak fails. Why 512: by default a
+  // minute churns ~1400 connections, ~8300 room changes and ~70k messages, so a leak of
+  // 0.4 KiB per connection (a CAF actor alone is ~1.8 KiB), 60 bytes per room change or
+  // 8 bytes per message crosses it. The noise of a sound server (its slow readers'
+  // queues, up to 1 MiB each, coming and going) spread the samples by 1.1-2.6 MiB (sd)
+  // around a flat line in two 10-minute runs: a standard error of 70-160 KiB/min for the
+  // slope over 8 minutes of 10-second samples, so 512 is over three of them; the slopes
+  // measured were -25 and +27 KiB/min (docs/reliability.md).
+  double max_rss_slope = 512;
+  std::uint64_t seed = 1;
 
   // connection set-up
   std::uint32_t source_addrs = 0;   // 0 = auto: 127.0.0.1 .. 127.0.0.K

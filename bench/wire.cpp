@@ -104,6 +104,8 @@ Event EventParser::parse(std::string_view frame) {
   } else if (ev.type_name == "error") {
     ev.type = EventType::error;
     if (payload) ev.code = view_of(*payload, "code");
+  } else if (payload) {
+    ev.room = view_of(*payload, "room");  // user_joined, user_left, presence, history
   }
   return ev;
 }

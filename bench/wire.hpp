@@ -31,7 +31,8 @@ struct Event {
   EventType type = EventType::bad_json;
   std::string_view type_name;  // as sent; empty for bad_json
   std::string_view message;    // new_message
-  std::string_view room;       // new_message room, room_changed name, welcome room
+  std::string_view room;       // new_message room, room_changed name, welcome room, and
+                               // the room of the other events that name one
   std::string_view code;       // error code
 };
 

@@ -53,6 +53,7 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
     asio::dispatch(ex_, [self = shared_from_this()] {
       if (!self->open_ || self->done_ || self->closing_) return;
       self->closing_ = true;
+      self->read_on();  // the read loop reports the end of the close handshake
       if (!self->writing_) self->do_close();
     });
   }
@@ -62,6 +63,14 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
       self->closing_ = true;
       beast::error_code ignored;
       self->ws_.next_layer().close(ignored);
+      self->read_on();  // the read loop reports the end
+    });
+  }
+
+  void set_reading(bool on) override {
+    asio::dispatch(ex_, [self = shared_from_this(), on] {
+      if (on) self->read_on();
+      else self->paused_ = true;
     });
   }
 
@@ -72,6 +81,8 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
     beast::error_code ec;
     sock.open(target_.server.protocol(), ec);
     if (ec) return fail_connect("socket", ec);
+    if (target_.receive_buffer_bytes > 0)  // before connect: it sets the window scale
+      sock.set_option(asio::socket_base::receive_buffer_size(target_.receive_buffer_bytes), ec);
     if (!target_.source.is_unspecified()) {
 #ifdef IP_BIND_ADDRESS_NO_PORT
       sock.set_option(bind_address_no_port(true), ec);  // best effort
@@ -132,6 +143,13 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
     events_.on_connect_failed(*this, stage, ec.message(), status);
   }
 
+  void read_on() {
+    paused_ = false;
+    if (!parked_ || done_) return;
+    parked_ = false;
+    do_read();
+  }
+
   void do_read() {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_read(ec);
@@ -148,7 +166,9 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
     const auto data = buffer_.cdata();
     events_.on_text(*this, std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer_.consume(buffer_.size());
-    if (!done_) do_read();
+    if (done_) return;
+    if (paused_) parked_ = true;  // set_reading(true) reads on
+    else do_read();
   }
 
   void do_write() {
@@ -197,6 +217,8 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
   bool writing_ = false;
   bool closing_ = false;
   bool done_ = false;
+  bool paused_ = false;  // set_reading(false)
+  bool parked_ = false;  // paused with no read in flight
 };
 
 }  // namespace

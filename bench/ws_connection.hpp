@@ -23,6 +23,7 @@ struct ConnectTarget {
   std::string host_header;          // "host:port"
   std::string target;               // "/ws?name=b17"
   double handshake_timeout_s = 30;
+  int receive_buffer_bytes = 0;     // > 0: a fixed SO_RCVBUF (no autotuning); 0: the kernel's
 };
 
 enum class CloseKind {
@@ -62,6 +63,10 @@ class WsConnection {
   virtual void close() = 0;
   // Closes the socket now, in any state.
   virtual void abort() = 0;
+  // false: read no further frame once the one being read arrives, so the kernel buffers
+  // fill and the server's queue for us grows (a slow reader; pings go unanswered too).
+  // true: read on. Reading is on from the start.
+  virtual void set_reading(bool on) = 0;
 
  private:
   std::uint32_t id_;

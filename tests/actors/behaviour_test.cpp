@@ -97,6 +97,34 @@ CAF_TEST(change_room_leaves_first_then_joins) {
   CAF_CHECK_EQUAL(str(joined.at("payload").at("user")), "carol");
 }
 
+CAF_TEST(no_frame_of_the_old_room_follows_room_changed) {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  alice.next(); // user_joined bob
+  auto general = room_named("general");
+  // alice asks to move; before general hears of her leave, bob's message is broadcast
+  // there and reaches her mailbox while her join waits for its answer (found by the
+  // soak, bench/soak: thousands of such frames under room churn).
+  alice.events->on_text(change_room_frame("lobby"));
+  bob.events->on_text(chat_frame("late"));
+  expect((client_text), to(alice.actor));
+  expect((client_text), to(bob.actor));
+  expect((publish), to(general));
+  sched.run();
+  CAF_CHECK_EQUAL(alice.next_type(), "room_changed");
+  CAF_CHECK(alice.link->frames.empty()); // "late" was general's, and she had left it
+  CAF_CHECK_EQUAL(bob.next_type(), "new_message");
+  CAF_CHECK_EQUAL(bob.next_type(), "user_left");
+  // Her new room reaches her, and so do direct messages.
+  say(bob, R"({"type":"send_direct","payload":{"to":"alice","message":"psst"}})");
+  CAF_CHECK_EQUAL(alice.next_type(), "direct_message");
+  auto carol = connect("carol");
+  say(carol, change_room_frame("lobby"));
+  CAF_CHECK_EQUAL(alice.next_type(), "user_joined");
+  say(carol, chat_frame("in lobby"));
+  CAF_CHECK_EQUAL(alice.next_type(), "new_message");
+}
+
 CAF_TEST(a_rename_is_announced_before_the_message_it_came_with) {
   auto alice = connect("alice");
   auto bob = connect("bob");
