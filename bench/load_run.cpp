@@ -145,8 +145,8 @@ class LoadRun final : public WsEvents {
   std::vector<char> ready_;                    // in its room when sending started
   std::uint64_t load_start_ns_ = 0;
   Clock::time_point load_t0_{};
-  tcp::endpoint server_;
-  std::string host_header_;
+  std::vector<tcp::endpoint> servers_;  // client i talks to servers_[i % size]
+  std::vector<std::string> host_headers_;
 
   std::atomic<std::uint32_t> next_launch_{0};
   std::atomic<std::uint64_t> opened_{0}, welcomed_{0}, connect_failed_{0}, settled_{0};
@@ -183,12 +183,13 @@ void LoadRun::launch_next() {
   const std::uint32_t i = next_launch_.fetch_add(1);
   if (i >= n_) return;
   ConnectTarget t;
-  t.server = server_;
-  if (o_.source_addrs > 1 && server_.address().is_v4() && server_.address().is_loopback()) {
+  const auto& server = servers_[i % servers_.size()];
+  t.server = server;
+  if (o_.source_addrs > 1 && server.address().is_v4() && server.address().is_loopback()) {
     // 127.0.0.1 .. 127.0.0.K: each source address has its own ephemeral port range.
     t.source = asio::ip::address_v4(0x7f000001u + i % o_.source_addrs);
   }
-  t.host_header = host_header_;
+  t.host_header = host_headers_[i % servers_.size()];
   t.target = o_.path + "?name=" + name_of(i);
   t.handshake_timeout_s = o_.connect_timeout;
   peers_[i].conn->start(std::move(t));
@@ -520,27 +521,45 @@ Report LoadRun::run() {
   t_start_ = last_progress_ = Clock::now();
   deadline_ = t_start_ + to_duration(effective_deadline(o_));
 
-  boost::system::error_code ec;
   tcp::resolver resolver(ioc_);
-  auto results = resolver.resolve(o_.host, std::to_string(o_.port), ec);
-  if (ec || results.empty()) {
-    std::fprintf(stderr, "chat-loadgen: cannot resolve %s: %s\n", o_.host.c_str(),
-                 ec.message().c_str());
-    r.exit_code = 1;
-    return r;
+  const auto ports = o_.ports.empty() ? std::vector<std::uint16_t>{o_.port} : o_.ports;
+  for (auto port : ports) {
+    boost::system::error_code ec;
+    auto results = resolver.resolve(o_.host, std::to_string(port), ec);
+    if (ec || results.empty()) {
+      std::fprintf(stderr, "chat-loadgen: cannot resolve %s: %s\n", o_.host.c_str(),
+                   ec.message().c_str());
+      r.exit_code = 1;
+      return r;
+    }
+    servers_.push_back(results.begin()->endpoint());
+    host_headers_.push_back(o_.host + ":" + std::to_string(port));
   }
-  server_ = results.begin()->endpoint();
-  host_header_ = o_.host + ":" + std::to_string(o_.port);
 
   for (std::uint32_t i = 0; i < n_; ++i)
     peers_[i].conn = make_ws_connection(ioc_, o_.threads > 1, i, *this);
   plan_groups();
 
+  // One server, or the sum over a cluster's nodes.
   auto pid_rss = [&]() -> std::optional<long> {
-    return o_.server_pid ? process_rss_kib(*o_.server_pid) : std::nullopt;
+    if (o_.server_pids.empty()) return std::nullopt;
+    long sum = 0;
+    for (int pid : o_.server_pids) {
+      auto kib = process_rss_kib(pid);
+      if (!kib) return std::nullopt;
+      sum += *kib;
+    }
+    return sum;
   };
   auto pid_cpu = [&]() -> std::optional<double> {
-    return o_.server_pid ? process_cpu_seconds(*o_.server_pid) : std::nullopt;
+    if (o_.server_pids.empty()) return std::nullopt;
+    double sum = 0;
+    for (int pid : o_.server_pids) {
+      auto s = process_cpu_seconds(pid);
+      if (!s) return std::nullopt;
+      sum += *s;
+    }
+    return sum;
   };
   r.rss_kib_start = pid_rss();
 

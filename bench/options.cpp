@@ -37,7 +37,10 @@ common:
                             presence events of the joins), at most this long
   --deadline=SEC (auto)     hard limit for the run: connect-timeout + duration + drain
                             + hold + 30 s; when hit, stops and prints what it has (exit 3)
-  --server-pid=PID          report server CPU (/proc/PID/stat) and RSS (/proc/PID/status)
+  --server-pid=PID[,PID...] report server CPU (/proc/PID/stat) and RSS (/proc/PID/status);
+                            several (a cluster's nodes): their sums
+  --ports=P,Q,...           spread the clients over these ports (client i: the i-th
+                            modulo their number), e.g. the nodes of a cluster
   --max-lost=N (-1 = off)   exit 1 when more than N deliveries were lost
   --quiet                   no progress line on stderr
 fanout (everyone in room general):
@@ -112,6 +115,18 @@ double parse_double(std::string_view key, const std::string& v, double min) {
     fail("--" + std::string(key) + " wants a number >= " + std::to_string(min) + ", got '" +
          v + "'");
   return d;
+}
+
+// "a,b,c" -> {"a", "b", "c"} (empty parts are kept, and then fail to parse).
+std::vector<std::string> split_commas(const std::string& v) {
+  std::vector<std::string> xs;
+  std::string::size_type at = 0;
+  for (;;) {
+    auto comma = v.find(',', at);
+    xs.push_back(v.substr(at, comma - at));
+    if (comma == std::string::npos) return xs;
+    at = comma + 1;
+  }
 }
 
 long long parse_int(std::string_view key, const std::string& v, long long min,
@@ -205,7 +220,13 @@ Options parse_options(int argc, char** argv) {
       {"deadline", secs("deadline", o.deadline)},
       {"settle", secs("settle", o.settle)},
       {"server-pid", [&](const std::string& v) {
-         o.server_pid = static_cast<int>(parse_int("server-pid", v, 1, 1 << 30));
+         for (const auto& pid : split_commas(v))
+           o.server_pids.push_back(static_cast<int>(parse_int("server-pid", pid, 1, 1 << 30)));
+         o.server_pid = o.server_pids.front();
+       }},
+      {"ports", [&](const std::string& v) {
+         for (const auto& port : split_commas(v))
+           o.ports.push_back(static_cast<std::uint16_t>(parse_int("ports", port, 1, 65535)));
        }},
       {"max-lost", [&](const std::string& v) { o.max_lost = parse_int("max-lost", v, -1, 1LL << 62); }},
       {"stable", u32("stable", o.stable, 0, 1000000)},

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -16,6 +17,7 @@ struct Options {
   Mode mode = Mode::fanout;
   std::string host = "127.0.0.1";
   std::uint16_t port = 3000;
+  std::vector<std::uint16_t> ports;  // --ports: clients spread over these (a cluster)
   std::string path = "/ws";
   std::string name_prefix = "b";  // client i connects as ?name=<prefix><i>
   std::string label;              // echoed in the report, for scripts
@@ -69,7 +71,8 @@ struct Options {
   double deadline = 0;              // 0 = auto (see help)
   double settle = 30;               // at most this long waiting for the server to go quiet
 
-  std::optional<int> server_pid;
+  std::optional<int> server_pid;      // the first of server_pids
+  std::vector<int> server_pids;       // CPU and RSS are the sum over these (a cluster)
   long long max_lost = -1;          // exit 1 when lost > max_lost (-1: off)
   bool quiet = false;               // no progress lines on stderr
 };
