@@ -3,6 +3,7 @@
 #include "actors/placement.hpp"
 #include "base/log.hpp"
 #include "base/timestamp.hpp"
+#include "messages/actor_errors.hpp"
 #include "messages/codec.hpp"
 
 #include <algorithm>
@@ -62,7 +63,7 @@ struct room_state {
     peer_traffic* traffic; // this node's counters for that peer
   };
   std::map<std::string, replica> replicas;
-  bool sequenced = false; // this copy has been the home at some time
+  bool issued_last_id = false; // this copy numbered the message with last_id itself
 
   // Replica only: the home's copy, whether it knows this copy's members, and the users
   // this copy's members were told of (from joins and presence frames): a replica that
@@ -248,6 +249,13 @@ void reconcile(room_pointer self, const std::vector<std::string>& users) {
 }
 
 // A replica with members tells the home about them (and from then on, each change).
+// A replica that could not reach its home asks again after a short while, as long as it
+// has members (and the view has not moved it meanwhile).
+void retry_follow(room_pointer self) {
+  if (!self->state.is_home() && !self->state.members.empty())
+    self->delayed_send(self, self->state.lim().cluster_retry_delay, follow_home{});
+}
+
 void subscribe(room_pointer self) {
   auto& st = self->state;
   if (st.is_home() || st.subscribed || st.members.empty() || !st.home_room)
@@ -258,11 +266,12 @@ void subscribe(room_pointer self) {
                                   st.last_id})
       .then([self](const std::vector<std::string>& users) { reconcile(self, users); },
             [self](caf::error& err) {
-              // The home went; the next view names a new one and this copy subscribes
-              // there.
+              // The home is not (yet) where this copy thought: look for it again soon.
+              // A home that went is replaced by the next view instead.
               log_debug("room " + self->state.name +
                         ": subscribe failed: " + self->system().render(err));
               self->state.subscribed = false;
+              retry_follow(self);
             });
 }
 
@@ -331,7 +340,7 @@ bool remove_member(room_pointer self, const caf::actor_addr& who) {
 // Numbers, stamps, broadcasts (serialized once for every member) and keeps a message.
 const chat_message& sequence(room_pointer self, publish& p) {
   auto& st = self->state;
-  st.sequenced = true;
+  st.issued_last_id = true;
   st.pending = chat_message{++st.last_id, st.name, std::move(p.text), std::move(p.user),
                             rfc3339_now()};
   broadcast(self, frame{encode_new_message(st.pending)}, st.last_id);
@@ -367,21 +376,29 @@ void merge_history(room_pointer self, const std::vector<chat_message>& xs) {
 // meanwhile (the request is awaited), so no message is numbered twice.
 //   became_home: this copy was a replica; its members were told of users by the old
 //   home, so it announces only the difference. Otherwise (it stays home and nodes
-//   joined) every user the other copies bring is new to its members.
-void sync(room_pointer self, const std::string& previous_home, bool became_home) {
+//   joined, or it is new) every user the other copies bring is new to its members.
+void sync(room_pointer self, bool became_home) {
   const auto& state = self->state;
   self->request(state.ctx->cluster, state.lim().cluster_reply_timeout * 2,
                 sync_all{state.name})
       .await(
-          [self, previous_home, became_home](std::vector<room_snapshot>& copies) {
+          [self, became_home](std::vector<room_snapshot>& copies) {
             auto& st = self->state;
-            bool previous_answered = false;
+            // The highest id, and whether a copy that numbered messages itself holds it:
+            // if so, the ids up to it are all known. If only a replica saw it, the home
+            // that issued it is gone and may have issued more that nobody saw.
+            auto highest = st.last_id;
+            bool issuer_answered = st.issued_last_id;
+            for (const auto& c : copies)
+              if (c.open && c.last_id > highest) {
+                highest = c.last_id;
+                issuer_answered = c.was_home;
+              } else if (c.open && c.last_id == highest && c.was_home) {
+                issuer_answered = true;
+              }
             for (auto& c : copies) {
               if (!c.open)
                 continue;
-              st.last_id = std::max(st.last_id, c.last_id);
-              if (c.node == previous_home && c.was_home)
-                previous_answered = true;
               merge_history(self, c.history);
               if (c.users.empty() || !c.copy)
                 continue;
@@ -407,12 +424,13 @@ void sync(room_pointer self, const std::string& previous_home, bool became_home)
                   broadcast(self, frame{encode_user_joined(st.name, u)}, 0, u, +1);
               finish_pending_joins(self);
             }
-            // A home that died may have numbered messages no other node saw: start
-            // after them, so that no client sees an id twice.
-            if (became_home && !previous_answered) {
+            if (highest > st.last_id)
+              st.issued_last_id = false;
+            st.last_id = highest;
+            if (highest > 0 && !issuer_answered) {
               st.last_id += st.lim().takeover_id_gap;
-              log_info("room " + st.name + ": took over from " + previous_home +
-                       "; ids continue after " + std::to_string(st.last_id));
+              log_info("room " + st.name + ": took over from a home that went; ids " +
+                       "continue after " + std::to_string(st.last_id));
             }
           },
           [self](caf::error& err) {
@@ -425,7 +443,9 @@ void sync(room_pointer self, const std::string& previous_home, bool became_home)
 // it this copy's members and asks again for the members whose join is unanswered.
 void follow(room_pointer self, const std::string& node) {
   const auto& state = self->state;
-  self->request(state.ctx->cluster, state.lim().actor_reply_timeout,
+  // Another node's answer: bounded by the cluster's timeout, not the actors' (this copy
+  // handles nothing else meanwhile, and the node may have just stopped answering).
+  self->request(state.ctx->cluster, state.lim().cluster_reply_timeout,
                 room_at{node, state.name})
       .await(
           [self](room_actor& home) {
@@ -439,6 +459,7 @@ void follow(room_pointer self, const std::string& node) {
           [self, node](caf::error& err) {
             log_warning("room " + self->state.name + ": cannot reach its home " + node +
                         ": " + self->system().render(err));
+            retry_follow(self);
           });
 }
 
@@ -459,7 +480,7 @@ void apply_view(room_pointer self, std::vector<std::string> nodes) {
       if (!in(st.view, n))
         drop_node(self, n);
     if (added) // a node that ran alone may have numbered this room's messages too
-      sync(self, me, false);
+      sync(self, false);
     return;
   }
   if (st.home == me) {
@@ -470,7 +491,7 @@ void apply_view(room_pointer self, std::vector<std::string> nodes) {
     st.user_total.clear();
     for (const auto& [user, n] : st.local_users)
       st.user_total[user] = 1;
-    sync(self, old_home, true);
+    sync(self, true);
     return;
   }
   if (st.is_home()) { // demoted: the new home learns this copy's state by its sync
@@ -582,12 +603,17 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
       [self](list_members& q) -> caf::result<std::vector<std::string>> {
         if (self->state.is_home())
           return self->state.users();
+        if (!self->state.home_room) // the home is being found again
+          return make_error(chat_errc::no_such_node);
         return self->delegate(self->state.home_room, q);
       },
       [self](read_history& q) -> caf::result<std::vector<chat_message>> {
         auto& st = self->state;
-        if (!st.is_home())
+        if (!st.is_home()) {
+          if (!st.home_room) // the home is being found again
+            return make_error(chat_errc::no_such_node);
           return self->delegate(st.home_room, q);
+        }
         const auto& h = st.history;
         auto end = h.end();
         if (q.before != 0)
@@ -601,9 +627,15 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
       // -- between the copies of this room on different nodes --
       [self](subscribe_replica& s) -> caf::result<std::vector<std::string>> {
         auto& st = self->state;
-        if (!st.is_home()) // the sender's view is behind: the home is elsewhere
+        if (!st.is_home()) { // the sender's view is behind: the home is elsewhere
+          if (!st.home_room)
+            return make_error(chat_errc::no_such_node);
           return self->delegate(st.home_room, std::move(s));
-        st.last_id = std::max(st.last_id, s.last_id);
+        }
+        if (s.last_id > st.last_id) {
+          st.last_id = s.last_id;
+          st.issued_last_id = false;
+        }
         add_replica(self, s.node, std::move(s.replica));
         set_remote_users(self, s.node, s.users);
         return st.users();
@@ -632,7 +664,10 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
       [self](replicated_frame& f) {
         auto& st = self->state;
         st.ctx->counters->peer(st.home).received(f.text.size());
-        st.last_id = std::max(st.last_id, f.id);
+        if (f.id > st.last_id) {
+          st.last_id = f.id;
+          st.issued_last_id = false;
+        }
         // Presence only passes when it changes what this copy's members were told: a
         // home that just learned of this node's own users announces them to everyone.
         if (f.presence > 0 && !st.told_users.insert(f.user).second)
@@ -645,11 +680,16 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
       [self](sync_room&) {
         auto& st = self->state;
         room_snapshot snap{
-            st.self_node(), true, st.sequenced, st.last_id, st.local_user_counts(),
+            st.self_node(), true, st.issued_last_id, st.last_id, st.local_user_counts(),
             handle(self),   {}};
-        if (st.sequenced) // the new home keeps the history this copy kept
+        if (st.is_home() || st.issued_last_id) // the new home keeps what it kept
           snap.history.assign(st.history.begin(), st.history.end());
         return snap;
+      },
+      [self](follow_home) {
+        auto& st = self->state;
+        if (!st.is_home() && !st.subscribed)
+          follow(self, st.home);
       },
       [self](cluster_view& v) {
         if (v.version <= self->state.view_version)

@@ -50,6 +50,8 @@ struct limits {
   // A node's wait for another node (a room's copy, a direct message, a sync): past it
   // that node is taken as gone for this request.
   duration cluster_reply_timeout = std::chrono::seconds(2);
+  // A room's copy that could not reach its home looks for it again after this long.
+  duration cluster_retry_delay = std::chrono::milliseconds(250);
   // Ids a room's home that died may have handed out unseen by any other node: the node
   // that takes over starts after them, so that no client ever sees an id twice.
   std::uint64_t takeover_id_gap = 1000;

@@ -43,6 +43,7 @@ void announce_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<sync_room>("chat::sync_room");
   cfg.add_message_type<room_snapshot>("chat::room_snapshot");
   cfg.add_message_type<cluster_view>("chat::cluster_view");
+  cfg.add_message_type<follow_home>("chat::follow_home");
   // router_actor
   cfg.add_message_type<router_actor>("chat::router_actor");
   cfg.add_message_type<join_request>("chat::join_request");

@@ -22,6 +22,7 @@
 //   replicated_frame                       home -> replica: one frame for its members
 //   sync_room           -> room_snapshot   a (new) home asks each copy what it knows
 //   cluster_view                           the cluster actor: the live nodes changed
+//   follow_home                            a replica's own timer: find its home again
 #pragma once
 
 #include "messages/chat_message.hpp"
@@ -79,6 +80,7 @@ struct sync_room {
   std::string node; // who asks
 };
 struct room_snapshot;
+struct follow_home {};
 // The live nodes, from the cluster actor; `version` grows with each change.
 struct cluster_view {
   std::uint64_t version = 0;
@@ -98,7 +100,7 @@ using room_actor = caf::typed_actor<
     caf::replies_to<subscribe_replica>::with<std::vector<std::string>>,
     caf::reacts_to<unsubscribe_replica>, caf::reacts_to<presence_change>,
     caf::reacts_to<replicated_frame>, caf::replies_to<sync_room>::with<room_snapshot>,
-    caf::reacts_to<cluster_view>>;
+    caf::reacts_to<cluster_view>, caf::reacts_to<follow_home>>;
 
 // What one copy of a room knows, for a home that takes over.
 struct room_snapshot {
@@ -182,6 +184,10 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
   return f(caf::meta::type_name("room_snapshot"), x.node, x.open, x.was_home, x.last_id,
            x.users, x.copy, x.history);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, follow_home&) {
+  return f(caf::meta::type_name("follow_home"));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {

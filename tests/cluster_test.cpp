@@ -322,3 +322,54 @@ BOOST_AUTO_TEST_CASE(nodes_that_ran_alone_merge_when_joined_later) {
   BOOST_TEST(json::serialize(payload_of(ben.expect("presence")).at("users")) ==
              R"(["ann","ben"])");
 }
+
+BOOST_AUTO_TEST_CASE(one_frame_per_message_per_node_crosses_the_network) {
+  cluster_node a{"node-a"};
+  cluster_node b{"node-b", {a.address()}};
+  BOOST_TEST_REQUIRE(wait_for_mesh({&a, &b}));
+  auto sender = client_on(a, "sender");
+  std::vector<ws_client> readers;
+  for (int i = 0; i < 20; ++i)
+    readers.push_back(client_on(b, "r" + std::to_string(i)));
+  auto before = http_request(b.port(), "/metrics").body;
+  constexpr int count = 10;
+  for (int i = 0; i < count; ++i)
+    sender.send(say("to many " + std::to_string(i)));
+  for (auto& r : readers)
+    for (int i = 0; i < count; ++i)
+      BOOST_TEST_REQUIRE(str(next_chat(r).at("message")) ==
+                         "to many " + std::to_string(i));
+  // Whichever node is the room's home, what crossed between them per message is one
+  // frame (to b) or one publish (from a), not one per reader: far below 20 x 10.
+  auto crossed = [&](const std::string& metrics) {
+    std::uint64_t sum = 0;
+    std::istringstream lines{metrics};
+    std::string line;
+    while (std::getline(lines, line))
+      if (line.rfind("chat_cluster_messages_total{", 0) == 0)
+        sum += std::stoull(line.substr(line.rfind(' ') + 1));
+    return sum;
+  };
+  auto n = crossed(http_request(b.port(), "/metrics").body) - crossed(before);
+  BOOST_TEST(n >= static_cast<std::uint64_t>(count));
+  BOOST_TEST(n <= static_cast<std::uint64_t>(2 * count));
+}
+
+BOOST_AUTO_TEST_CASE(a_node_that_stops_answering_is_declared_dead_within_5_seconds) {
+  three_nodes nodes;
+  auto ann = client_on(nodes.a, "ann");
+  auto cat = client_on(nodes.c, "cat");
+  expect_about(ann, "user_joined", "cat");
+  // SIGSTOP: the process is alive and its sockets open, it just never answers. Only the
+  // middleman's heartbeat (500 ms, connection-timeout 2 s, set in code) can tell.
+  auto stopped = std::chrono::steady_clock::now();
+  nodes.c.server().signal(SIGSTOP);
+  expect_about(ann, "user_left", "cat", std::chrono::seconds(8));
+  BOOST_TEST((std::chrono::steady_clock::now() - stopped < std::chrono::seconds(5)));
+  BOOST_TEST_CHECKPOINT("cat left; ben joins on b");
+  auto ben = client_on(nodes.b, "ben");
+  BOOST_TEST_CHECKPOINT("ben joined");
+  ann.send(say("while c sleeps"));
+  BOOST_TEST(str(next_chat(ben).at("message")) == "while c sleeps");
+  nodes.c.server().signal(SIGCONT);
+}

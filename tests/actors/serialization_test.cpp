@@ -77,6 +77,7 @@ CAF_TEST(every_announced_type_round_trips) {
       {"std::vector<chat::room_snapshot>",
        caf::make_message(std::vector<room_snapshot>{snapshot})},
       {"chat::cluster_view", caf::make_message(cluster_view{4, {"a", "b"}})},
+      {"chat::follow_home", caf::make_message(follow_home{})},
       // between nodes' cluster actors, and from this node's actors to its own
       {"chat::cluster_actor", caf::make_message(cluster)},
       {"chat::node_hello", caf::make_message(node_hello{"b", "127.0.0.1:4001", cluster})},
