@@ -540,27 +540,19 @@ Report LoadRun::run() {
     peers_[i].conn = make_ws_connection(ioc_, o_.threads > 1, i, *this);
   plan_groups();
 
-  // One server, or the sum over a cluster's nodes.
-  auto pid_rss = [&]() -> std::optional<long> {
+  // One server, or the sum over a cluster's nodes (nothing when one cannot be read).
+  auto over_pids = [&](auto read) -> decltype(read(0)) {
     if (o_.server_pids.empty()) return std::nullopt;
-    long sum = 0;
+    typename decltype(read(0))::value_type sum{};
     for (int pid : o_.server_pids) {
-      auto kib = process_rss_kib(pid);
-      if (!kib) return std::nullopt;
-      sum += *kib;
+      auto x = read(pid);
+      if (!x) return std::nullopt;
+      sum += *x;
     }
     return sum;
   };
-  auto pid_cpu = [&]() -> std::optional<double> {
-    if (o_.server_pids.empty()) return std::nullopt;
-    double sum = 0;
-    for (int pid : o_.server_pids) {
-      auto s = process_cpu_seconds(pid);
-      if (!s) return std::nullopt;
-      sum += *s;
-    }
-    return sum;
-  };
+  auto pid_rss = [&] { return over_pids(process_rss_kib); };
+  auto pid_cpu = [&] { return over_pids(process_cpu_seconds); };
   r.rss_kib_start = pid_rss();
 
   auto work = asio::make_work_guard(ioc_);

@@ -50,6 +50,19 @@ struct three_nodes {
   three_nodes() { BOOST_TEST_REQUIRE(wait_for_mesh({&a, &b, &c})); }
 };
 
+// The sum of /metrics' chat_cluster_messages_total lines that contain `labels`.
+std::uint64_t cluster_messages(const std::string& metrics,
+                               const std::string& labels = {}) {
+  std::uint64_t sum = 0;
+  std::istringstream lines{metrics};
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.rfind("chat_cluster_messages_total{", 0) == 0 &&
+        line.find(labels) != std::string::npos)
+      sum += std::stoull(line.substr(line.rfind(' ') + 1));
+  return sum;
+}
+
 ws_client client_on(cluster_node& n, const std::string& name) {
   return join(n.server(), name);
 }
@@ -98,16 +111,9 @@ BOOST_AUTO_TEST_CASE(messages_cross_nodes_exactly_once_with_the_same_ids) {
   // Every node counted what crossed to and from its peers.
   for (auto* n : {&nodes.a, &nodes.b, &nodes.c}) {
     auto metrics = http_request(n->port(), "/metrics").body;
-    for (const char* dir : {"in", "out"}) {
-      std::uint64_t sum = 0;
-      std::istringstream lines{metrics};
-      std::string line;
-      while (std::getline(lines, line))
-        if (line.rfind("chat_cluster_messages_total{", 0) == 0 &&
-            line.find(std::string{"direction=\""} + dir + "\"") != std::string::npos)
-          sum += std::stoull(line.substr(line.rfind(' ') + 1));
-      BOOST_TEST(sum > 0u, n->name() << " counted no message " << dir << ": " << metrics);
-    }
+    for (const char* dir : {"in", "out"})
+      BOOST_TEST(cluster_messages(metrics, std::string{"direction=\""} + dir + "\"") > 0u,
+                 n->name() << " counted no message " << dir << ": " << metrics);
   }
 }
 
@@ -341,16 +347,8 @@ BOOST_AUTO_TEST_CASE(one_frame_per_message_per_node_crosses_the_network) {
                          "to many " + std::to_string(i));
   // Whichever node is the room's home, what crossed between them per message is one
   // frame (to b) or one publish (from a), not one per reader: far below 20 x 10.
-  auto crossed = [&](const std::string& metrics) {
-    std::uint64_t sum = 0;
-    std::istringstream lines{metrics};
-    std::string line;
-    while (std::getline(lines, line))
-      if (line.rfind("chat_cluster_messages_total{", 0) == 0)
-        sum += std::stoull(line.substr(line.rfind(' ') + 1));
-    return sum;
-  };
-  auto n = crossed(http_request(b.port(), "/metrics").body) - crossed(before);
+  auto n = cluster_messages(http_request(b.port(), "/metrics").body) -
+           cluster_messages(before);
   BOOST_TEST(n >= static_cast<std::uint64_t>(count));
   BOOST_TEST(n <= static_cast<std::uint64_t>(2 * count));
 }
