@@ -248,7 +248,6 @@ void reconcile(room_pointer self, const std::vector<std::string>& users) {
       tell_members(self, encode_user_joined(st.name, u));
 }
 
-// A replica with members tells the home about them (and from then on, each change).
 // A replica that could not reach its home asks again after a short while, as long as it
 // has members (and the view has not moved it meanwhile).
 void retry_follow(room_pointer self) {
@@ -256,6 +255,7 @@ void retry_follow(room_pointer self) {
     self->delayed_send(self, self->state.lim().cluster_retry_delay, follow_home{});
 }
 
+// A replica with members tells the home about them (and from then on, each change).
 void subscribe(room_pointer self) {
   auto& st = self->state;
   if (st.is_home() || st.subscribed || st.members.empty() || !st.home_room)
@@ -308,10 +308,9 @@ void ask_home_for(room_pointer self, const caf::actor_addr& addr) {
           [self, addr, attempt = m.attempt](std::vector<std::string>& users) {
             complete_join(self, addr, attempt, std::move(users));
           },
-          [self, addr, attempt = m.attempt](caf::error&) {
+          [self](caf::error&) {
             // The home went meanwhile: the next view names a new one, which is asked.
             log_debug("room " + self->state.name + ": the home did not answer a join");
-            (void)addr, (void)attempt;
           });
 }
 
@@ -494,6 +493,8 @@ void apply_view(room_pointer self, std::vector<std::string> nodes) {
     sync(self, true);
     return;
   }
+  if (!st.is_home() && old_home == st.home && st.home_room)
+    return; // still the same home's replica: nothing moved for this room
   if (st.is_home()) { // demoted: the new home learns this copy's state by its sync
     log_debug("room " + st.name + ": home moves from here to " + st.home);
     for (auto& [user, n] : st.user_total)
