@@ -25,6 +25,7 @@ struct connection_state {
   std::chrono::steady_clock::time_point refilled;
   std::size_t errors_in_row = 0;
   bool upgraded = false;
+  catch_up first_missed; // ?since= of the upgrade request, for the first room
   static inline const char* name = "connection";
 
   const limits& lim() const { return ctx->limits; }
@@ -82,18 +83,37 @@ void protocol_fault(connection_pointer self, protocol_error e) {
   }
 }
 
-// Moves the connection to `room`; `done` runs once it is a member. Nothing else is
-// handled meanwhile, so no frame of the new room can precede its room_changed.
+// What the joiner missed, right after its room_changed (or welcome): a `history`
+// event (sent even empty to a client that resumes: it then knows it has everything)
+// and, when more were missed than resume-max, error history_truncated.
+void send_missed(connection_pointer self, const joined& j, const std::string& ref) {
+  auto& st = self->state;
+  if (!j.history.empty() || j.resumed)
+    st.send(encode_history(j.name, j.history));
+  if (j.skipped > 0)
+    st.send_error({protocol_code::history_truncated,
+                   std::to_string(j.skipped) +
+                       " older messages were missed and are not sent (resume-max " +
+                       std::to_string(st.lim().resume_max) +
+                       "); `history` with `before` pages back to them",
+                   ref});
+}
+
+// Moves the connection to `room`; `done` runs once it is a member, then what it missed
+// is sent. Nothing else is handled meanwhile, so no frame of the new room can precede
+// its room_changed.
 template <class F>
-void join(connection_pointer self, const std::string& room, std::string ref, F done) {
+void join(connection_pointer self, const std::string& room, catch_up missed,
+          std::string ref, F done) {
   auto& st = self->state;
   self->request(st.router, st.lim().actor_reply_timeout,
-                join_request{room, st.user, handle(self), st.room})
+                join_request{room, st.user, handle(self), st.room, missed})
       .await(
-          [self, done](joined& j) {
+          [self, done, ref](joined& j) {
             self->state.room = std::move(j.room);
             self->state.room_name = j.name;
             done(j);
+            send_missed(self, j, ref);
           },
           [self, ref](caf::error& err) {
             if (err == chat_errc::too_many_rooms)
@@ -173,7 +193,8 @@ struct event_handler {
 
   void operator()(change_room& m) {
     auto s = self;
-    join(self, m.name, ref,
+    catch_up missed{m.since.has_value(), m.since.value_or(0)};
+    join(self, m.name, missed, ref,
          [s](const joined& j) { s->state.send(encode_room_changed(j.name, j.users)); });
   }
 
@@ -238,8 +259,9 @@ void on_text(connection_pointer self, const std::string& text) {
 
 connection_actor::behavior_type connection(connection_pointer self,
                                            std::shared_ptr<client_link> link,
-                                           std::string wanted_name, context_ptr ctx,
-                                           manager_actor manager, router_actor router) {
+                                           std::string wanted_name, std::string since,
+                                           context_ptr ctx, manager_actor manager,
+                                           router_actor router) {
   auto& init = self->state;
   init.link = link;
   init.ctx = std::move(ctx);
@@ -249,9 +271,16 @@ connection_actor::behavior_type connection(connection_pointer self,
   init.refilled = std::chrono::steady_clock::now();
   // Whatever ends this actor, its socket must not outlive it.
   self->attach_functor([link] { link->close(1011, "connection actor ended"); });
+  bool since_ok = since.empty() || (since.size() <= 19 &&
+                                    since.find_first_not_of("0123456789") == std::string::npos);
+  if (!since.empty() && since_ok)
+    init.first_missed = catch_up{true, std::stoull(since)};
   if (!wanted_name.empty() && !valid_user_name(wanted_name)) {
     link->reject(400, "name must be 1..32 characters without control characters");
     self->quit(); // the behaviour below is never used
+  } else if (!since_ok) {
+    link->reject(400, "since must be a message id (a non-negative integer)");
+    self->quit();
   } else {
     self->request(manager, init.lim().actor_reply_timeout,
                   register_client{handle(self), wanted_name})
@@ -274,7 +303,7 @@ connection_actor::behavior_type connection(connection_pointer self,
       },
       [self](client_upgraded) {
         self->state.upgraded = true;
-        join(self, first_room, {}, [self](const joined&) {
+        join(self, first_room, self->state.first_missed, {}, [self](const joined&) {
           auto& s = self->state;
           s.send(encode_welcome(s.user, s.room_name, s.ctx->node_name, rfc3339_now()));
         });
@@ -325,10 +354,11 @@ private:
 
 connection_actor spawn_connection(caf::actor_system& sys,
                                   std::shared_ptr<client_link> link,
-                                  std::string wanted_name, context_ptr ctx,
-                                  manager_actor manager, router_actor router) {
-  return sys.spawn(connection, std::move(link), std::move(wanted_name), std::move(ctx),
-                   std::move(manager), std::move(router));
+                                  std::string wanted_name, std::string since,
+                                  context_ptr ctx, manager_actor manager,
+                                  router_actor router) {
+  return sys.spawn(connection, std::move(link), std::move(wanted_name), std::move(since),
+                   std::move(ctx), std::move(manager), std::move(router));
 }
 
 std::shared_ptr<client_events> make_client_events(connection_actor conn) {

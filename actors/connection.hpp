@@ -15,11 +15,14 @@
 
 namespace chat {
 
-// `wanted_name` is the ?name= of the upgrade request (empty: a guest name). The actor
-// registers with the manager and then accepts or rejects the upgrade through `link`.
+// `wanted_name` is the ?name= of the upgrade request (empty: a guest name), `since` its
+// ?since= (empty: none; else the client resumes its first room after that id). The
+// actor registers with the manager and then accepts or rejects the upgrade through
+// `link`.
 connection_actor spawn_connection(caf::actor_system& sys,
                                   std::shared_ptr<client_link> link,
-                                  std::string wanted_name, context_ptr ctx,
+                                  std::string wanted_name, std::string since,
+                                  context_ptr ctx,
                                   manager_actor manager, router_actor router);
 
 // The events a transport reports to `conn`, as messages to it.

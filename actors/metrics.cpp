@@ -91,6 +91,18 @@ std::string metrics::render() const {
   header(out, "chat_outbound_queue_bytes", "gauge",
          "Bytes queued for clients, all sessions.");
   out << "chat_outbound_queue_bytes " << load(outbound_queue_bytes) << '\n';
+  header(out, "chat_history_stored_total", "counter",
+         "Messages committed to the history store.");
+  out << "chat_history_stored_total " << load(history_stored) << '\n';
+  header(out, "chat_history_write_errors_total", "counter",
+         "Failed writes to the history store (each is retried).");
+  out << "chat_history_write_errors_total " << load(history_write_errors) << '\n';
+  header(out, "chat_history_unstored", "gauge",
+         "Messages broadcast and waiting for the history store (unacked).");
+  out << "chat_history_unstored " << load(history_unstored) << '\n';
+  header(out, "chat_history_dropped_total", "counter",
+         "Messages given up because the history store failed for too long.");
+  out << "chat_history_dropped_total " << load(history_dropped) << '\n';
   header(
       out, "chat_broadcast_seconds", "histogram",
       "Time from receiving a send_message to handing its broadcast to the room group.");

@@ -44,6 +44,12 @@ public:
   std::array<std::atomic<std::uint64_t>, close_kinds> closes{};
   std::atomic<std::int64_t> rooms{0};
   std::atomic<std::int64_t> outbound_queue_bytes{0};
+  // The history store (actors/history): committed rows, failed commits, messages
+  // waiting for a commit, and messages given up while the store could not write.
+  std::atomic<std::uint64_t> history_stored{0};
+  std::atomic<std::uint64_t> history_write_errors{0};
+  std::atomic<std::int64_t> history_unstored{0};
+  std::atomic<std::uint64_t> history_dropped{0};
 
   void count_error(protocol_code code) {
     errors[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed);

@@ -6,6 +6,7 @@
 #include "actors/metrics.hpp"
 #include "base/limits.hpp"
 #include "messages/cluster_contract.hpp"
+#include "messages/history_contract.hpp"
 
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@ struct node_context {
   std::string node_name;
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
   cluster_actor cluster; // this node's cluster actor; invalid on a single node
+  history_actor history; // this node's history store; invalid with history-db ""
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

@@ -28,6 +28,7 @@ struct member {
   bool in_group = false;
   caf::typed_response_promise<joined> pending;
   std::uint64_t attempt = 0; // which of the home's answers completes the join
+  catch_up missed;           // what the joiner asked to get of what it missed
 };
 
 enum class role { home, replica };
@@ -49,10 +50,17 @@ struct room_state {
   role mode = role::home;
 
   // Sequence and history: the home numbers messages; a replica remembers the last id
-  // it saw, for when it becomes home.
+  // it saw, for when it becomes home. Every copy keeps the newest messages it saw
+  // (history-size) and, with a store, stores them on its node.
   std::uint64_t last_id = 0;
   std::deque<chat_message> history;
   chat_message pending; // the last message, when history-size is 0
+  // With a store: `history` holds every stored message of the room (it was loaded
+  // whole and nothing was evicted since), and the ids the store has reserved for this
+  // room (the home numbers up to it; it asks for the next block at half of this one).
+  bool history_complete = false;
+  std::uint64_t reserved = 0;
+  bool reserving = false;
 
   // Home only: presence across nodes (a user counts once per node where it is
   // present) and the replicas that get this room's frames.
@@ -74,6 +82,7 @@ struct room_state {
   std::set<std::string> told_users;
 
   const limits& lim() const { return ctx->limits; }
+  const history_actor& store() const { return ctx->history; }
   const std::string& self_node() const { return ctx->node_name; }
   bool is_home() const { return mode == role::home; }
 
@@ -120,12 +129,16 @@ room_actor handle(room_pointer self) {
 // One frame to every member: built once, its buffer shared by this node's members, and
 // sent once to each replica (one frame per node crosses the network). Typed actors may
 // not send() to a group, so the room enqueues into it with itself as the sender.
+// A new message goes to replicas as itself (`message`): they encode and store it.
 void broadcast(room_pointer self, frame f, std::uint64_t id, std::string user = {},
-               std::int8_t presence = 0) {
+               std::int8_t presence = 0, const chat_message* message = nullptr) {
   auto& st = self->state;
   for (const auto& [node, r] : st.replicas) {
     r.traffic->sent(f.size());
-    self->send(r.copy, replicated_frame{f, id, user, presence});
+    if (message)
+      self->send(r.copy, replicated_frame{frame{}, *message, id, {}, 0});
+    else
+      self->send(r.copy, replicated_frame{f, {}, id, user, presence});
   }
   st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
                           caf::make_message(std::move(f)), self->context());
@@ -185,6 +198,104 @@ void drop_node(room_pointer self, const std::string& node) {
   set_remote_users(self, node, {});
   if (st.replicas.erase(node) > 0)
     self->send(st.router, members_changed{st.name, -1});
+}
+
+// -- recent history (every copy) ---------------------------------------------------------
+
+// How many messages the copy keeps in memory: history-size, or fewer when the store
+// keeps fewer per room.
+std::size_t ring_capacity(const room_state& st) {
+  auto n = st.lim().history_size;
+  if (st.lim().history_max_per_room > 0)
+    n = std::min(n, st.lim().history_max_per_room);
+  return n;
+}
+
+// Keeps the newest message in memory (and returns it).
+const chat_message& keep(room_pointer self, chat_message m) {
+  auto& st = self->state;
+  if (ring_capacity(st) == 0) {
+    st.history_complete = false;
+    st.pending = std::move(m);
+    return st.pending;
+  }
+  if (st.history.size() >= ring_capacity(st)) {
+    st.history.pop_front();
+    st.history_complete = false;
+  }
+  st.history.push_back(std::move(m));
+  return st.history.back();
+}
+
+// Forgets what history-max-age removes from the store too.
+void expire(room_pointer self) {
+  auto& st = self->state;
+  if (st.lim().history_max_age <= limits::duration::zero() || st.history.empty())
+    return;
+  auto cutoff = rfc3339(std::chrono::system_clock::now() -
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            st.lim().history_max_age));
+  while (!st.history.empty() && st.history.front().sent < cutoff) // RFC 3339 UTC sorts
+    st.history.pop_front();
+}
+
+// The messages a joiner missed, from memory: the newest join-history ones, or those
+// after `since` (the newest resume-max of them, with how many older ones are left out).
+// Without a store memory is all there is: messages it dropped count as left out.
+std::pair<std::vector<chat_message>, std::uint64_t> missed_in_memory(room_pointer self,
+                                                                     const catch_up& c) {
+  auto& st = self->state;
+  const auto& h = st.history;
+  if (!c.resume) {
+    auto n = std::min(st.lim().join_history, h.size());
+    return {{h.end() - static_cast<std::ptrdiff_t>(n), h.end()}, 0};
+  }
+  auto from = std::upper_bound(
+      h.begin(), h.end(), c.since,
+      [](std::uint64_t id, const chat_message& m) { return id < m.id; });
+  std::uint64_t skipped = 0;
+  if (!st.store() && !st.history_complete) {
+    auto first = from == h.end() ? st.last_id + 1 : from->id;
+    if (first > c.since + 1)
+      skipped = first - c.since - 1; // at most this many: ids may have gaps
+  }
+  auto n = static_cast<std::size_t>(h.end() - from);
+  if (n > st.lim().resume_max) {
+    skipped += n - st.lim().resume_max;
+    from = h.end() - static_cast<std::ptrdiff_t>(st.lim().resume_max);
+  }
+  return {{from, h.end()}, skipped};
+}
+
+// Memory holds every message after `after` that the store holds.
+bool memory_covers(const room_state& st, std::uint64_t after) {
+  return !st.store() || st.history_complete ||
+         (!st.history.empty() && st.history.front().id <= after + 1);
+}
+
+// Hands `done` what a joiner missed: from memory when it holds it, else from the store.
+// The store's answer is awaited (nothing is numbered meanwhile), so that what it
+// returns and the live messages after it neither overlap nor leave a gap.
+template <class Done>
+void with_missed(room_pointer self, const catch_up& c, Done done) {
+  auto& st = self->state;
+  expire(self);
+  if (!c.resume || memory_covers(st, c.since)) {
+    auto [xs, skipped] = missed_in_memory(self, c);
+    done(std::move(xs), skipped);
+    return;
+  }
+  self->request(st.store(), st.lim().actor_reply_timeout,
+                read_messages{st.name, c.since, 0, st.lim().resume_max})
+      .await([done](history_page& page) mutable {
+               done(std::move(page.messages), page.skipped);
+             },
+             [self, c, done](caf::error& err) mutable {
+               log_warning("room " + self->state.name + ": cannot read the history: " +
+                           self->system().render(err));
+               auto [xs, skipped] = missed_in_memory(self, c);
+               done(std::move(xs), skipped);
+             });
 }
 
 // -- this node's members ----------------------------------------------------------------
@@ -276,7 +387,7 @@ void subscribe(room_pointer self) {
 }
 
 void complete_join(room_pointer self, const caf::actor_addr& addr, std::uint64_t attempt,
-                   std::vector<std::string> users) {
+                   joined answer) {
   auto& st = self->state;
   auto it = st.members.find(addr);
   if (it == st.members.end() || it->second.in_group || it->second.attempt != attempt)
@@ -285,16 +396,22 @@ void complete_join(room_pointer self, const caf::actor_addr& addr, std::uint64_t
   m.in_group = true;
   st.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(m.conn));
   if (!st.is_home())
-    st.told_users.insert(users.begin(), users.end());
-  m.pending.deliver(joined{st.name, handle(self), std::move(users)});
+    st.told_users.insert(answer.users.begin(), answer.users.end());
+  answer.name = st.name;
+  answer.room = handle(self);
+  m.pending.deliver(std::move(answer));
 }
 
 // A copy that becomes home answers the joins it was waiting for itself.
 void finish_pending_joins(room_pointer self) {
   auto& st = self->state;
   for (auto& [addr, m] : st.members)
-    if (!m.in_group)
-      complete_join(self, addr, m.attempt, st.users());
+    if (!m.in_group) {
+      auto [xs, skipped] = missed_in_memory(self, m.missed);
+      complete_join(self, addr, m.attempt,
+                    joined{st.name, {}, st.users(), std::move(xs), skipped,
+                           m.missed.resume});
+    }
 }
 
 // Asks the home for the room's users on behalf of a member still joining. The home
@@ -303,10 +420,10 @@ void ask_home_for(room_pointer self, const caf::actor_addr& addr) {
   auto& st = self->state;
   auto& m = st.members.at(addr);
   m.attempt = ++st.next_attempt;
-  self->request(st.home_room, st.lim().actor_reply_timeout, list_members{})
+  self->request(st.home_room, st.lim().actor_reply_timeout, m.missed)
       .then(
-          [self, addr, attempt = m.attempt](std::vector<std::string>& users) {
-            complete_join(self, addr, attempt, std::move(users));
+          [self, addr, attempt = m.attempt](joined& answer) {
+            complete_join(self, addr, attempt, std::move(answer));
           },
           [self](caf::error&) {
             // The home went meanwhile: the next view names a new one, which is asked.
@@ -340,17 +457,86 @@ bool remove_member(room_pointer self, const caf::actor_addr& who) {
 const chat_message& sequence(room_pointer self, publish& p) {
   auto& st = self->state;
   st.issued_last_id = true;
-  st.pending = chat_message{++st.last_id, st.name, std::move(p.text), std::move(p.user),
-                            rfc3339_now()};
-  broadcast(self, frame{encode_new_message(st.pending)}, st.last_id);
+  chat_message m{++st.last_id, st.name, std::move(p.text), std::move(p.user),
+                 rfc3339_now()};
+  broadcast(self, frame{encode_new_message(m)}, st.last_id, {}, 0, &m);
   if (p.via.empty()) // another node's clock says nothing about this one's
     st.ctx->counters->observe_broadcast(now_ns() - p.received_ns);
-  if (st.lim().history_size == 0)
-    return st.pending;
-  if (st.history.size() == st.lim().history_size)
-    st.history.pop_front();
-  st.history.push_back(std::move(st.pending));
-  return st.history.back();
+  return keep(self, std::move(m));
+}
+
+// With a store, the next block of ids is reserved at half of this one, so that the
+// numbering rarely waits for the disk.
+void reserve_ahead(room_pointer self) {
+  auto& st = self->state;
+  if (!st.store() || st.reserving || st.last_id + st.lim().id_block / 2 < st.reserved)
+    return;
+  st.reserving = true;
+  self->request(st.store(), st.lim().actor_reply_timeout,
+                reserve_ids{st.name, st.reserved + st.lim().id_block})
+      .then(
+          [self](std::uint64_t upto) {
+            self->state.reserved = std::max(self->state.reserved, upto);
+            self->state.reserving = false;
+          },
+          [self](caf::error&) { self->state.reserving = false; }); // next message asks
+}
+
+// Sequences a message whose id is reserved, then stores it; the sender's ack (`rp`,
+// when it waits for one) follows the commit.
+void publish_reserved(room_pointer self, publish& p,
+                      caf::typed_response_promise<chat_message> rp) {
+  auto& st = self->state;
+  reserve_ahead(self);
+  const auto& m = sequence(self, p);
+  if (!st.store()) {
+    rp.deliver(m);
+    return;
+  }
+  if (!rp.pending()) {
+    caf::anon_send(st.store(), store_message{m});
+    return;
+  }
+  self->request(st.store(), caf::infinite, store_message{m})
+      .then([rp, m](std::uint64_t) mutable { rp.deliver(m); },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+// The home's publish. Ids are used only once the store has recorded them as reserved
+// (so that after a crash the room continues after every id it may have broadcast): the
+// first message after a start, or one that outran the reservation, waits for it.
+caf::result<chat_message> publish_at_home(room_pointer self, publish& p) {
+  auto& st = self->state;
+  bool ack = self->current_message_id().is_request();
+  if (!st.store()) {
+    const auto& m = sequence(self, p);
+    if (!ack)
+      return chat_message{};
+    return m;
+  }
+  // Only a request is answered (a plain send has nobody to answer).
+  auto rp = ack ? self->make_response_promise<chat_message>()
+                : caf::typed_response_promise<chat_message>{};
+  if (st.last_id < st.reserved) {
+    publish_reserved(self, p, rp);
+    return rp;
+  }
+  auto upto = st.last_id + st.lim().id_block;
+  self->request(st.store(), st.lim().actor_reply_timeout, reserve_ids{st.name, upto})
+      .await(
+          [self, p, rp](std::uint64_t reserved) mutable {
+            self->state.reserved = std::max(self->state.reserved, reserved);
+            publish_reserved(self, p, rp);
+          },
+          [self, p, rp, upto](caf::error& err) mutable {
+            // Chat goes on while the disk cannot take the reservation (docs/history.md:
+            // a crash in that state may reuse ids of this block).
+            log_warning("room " + self->state.name + ": ids not reserved: " +
+                        self->system().render(err));
+            self->state.reserved = std::max(self->state.reserved, upto);
+            publish_reserved(self, p, rp);
+          });
+  return rp;
 }
 
 // -- changes of home --------------------------------------------------------------------
@@ -363,10 +549,13 @@ void merge_history(room_pointer self, const std::vector<chat_message>& xs) {
     auto at = std::lower_bound(
         h.begin(), h.end(), m.id,
         [](const chat_message& x, std::uint64_t id) { return x.id < id; });
-    if (at == h.end() || at->id != m.id)
+    if (at == h.end() || at->id != m.id) {
       h.insert(at, m);
+      if (self->state.store()) // this node keeps what the other copies saw
+        caf::anon_send(self->state.store(), store_message{m});
+    }
   }
-  while (h.size() > self->state.lim().history_size)
+  while (h.size() > ring_capacity(self->state))
     h.pop_front();
 }
 
@@ -521,21 +710,49 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
   init.group = std::move(group);
   init.view = {init.ctx->node_name};
   init.home = init.ctx->node_name;
+  init.history_complete = true; // nothing was evicted yet
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
-  if (init.ctx->cluster) {
-    // Listen for changes first, then ask for the view now: the newer one wins.
-    auto views = self->system().groups().get_local(view_group_name);
-    views.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(self));
-    self->attach_functor([views, me = self->address()] {
-      views.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(me));
-    });
-    self->request(init.ctx->cluster, init.lim().actor_reply_timeout, get_view{})
+  auto ask_view = [self] {
+    self->request(self->state.ctx->cluster, self->state.lim().actor_reply_timeout,
+                  get_view{})
         .await([self](cluster_view& v) {
           if (v.version > self->state.view_version) {
             self->state.view_version = v.version;
             apply_view(self, std::move(v.nodes));
           }
         });
+  };
+  if (init.ctx->cluster) {
+    // Listen for changes first, then ask for the view: the newer one wins.
+    auto views = self->system().groups().get_local(view_group_name);
+    views.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(self));
+    self->attach_functor([views, me = self->address()] {
+      views.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(me));
+    });
+  }
+  if (init.store()) {
+    // What this node stored of the room comes first: the sequence continues after
+    // every id it stored or reserved, and joiners get its newest messages.
+    self->request(init.store(), init.lim().actor_reply_timeout,
+                  load_room{init.name, ring_capacity(init)})
+        .await(
+            [self, ask_view](loaded_room& r) {
+              auto& st = self->state;
+              st.last_id = std::max(st.last_id, r.last_used);
+              st.reserved = st.last_id; // a reservation is for this run only
+              st.history.assign(r.recent.begin(), r.recent.end());
+              st.history_complete = r.complete;
+              if (st.ctx->cluster)
+                ask_view();
+            },
+            [self, ask_view](caf::error& err) {
+              log_error("room " + self->state.name + ": cannot load its history: " +
+                        self->system().render(err));
+              if (self->state.ctx->cluster)
+                ask_view();
+            });
+  } else if (init.ctx->cluster) {
+    ask_view();
   }
   return {
       [self](publish& p) -> caf::result<chat_message> {
@@ -543,7 +760,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
         if (st.is_home()) {
           if (!p.via.empty())
             st.ctx->counters->peer(p.via).received(p.text.size());
-          return sequence(self, p);
+          return publish_at_home(self, p);
         }
         // A replica forwards to the home and answers once the home did: the answer then
         // follows the message's own frame, which comes back on the same link.
@@ -564,20 +781,35 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
         auto addr = j.conn.address();
         if (st.members.count(addr) > 0) { // a change_room to the room it is in
           if (st.is_home())
-            return joined{st.name, handle(self), st.users()};
-          return joined{
-              st.name, handle(self), {st.told_users.begin(), st.told_users.end()}};
+            return joined{st.name, handle(self), st.users(), {}, 0, false};
+          return joined{st.name,
+                        handle(self),
+                        {st.told_users.begin(), st.told_users.end()},
+                        {},
+                        0,
+                        false};
         }
         if (st.is_home()) {
-          // Announce before subscribing: the joiner learns the list from the reply.
-          add_local_user(self, j.user);
-          st.members.emplace(addr, member{j.conn, j.user, true, {}, 0});
-          st.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(j.conn));
-          self->monitor(j.conn);
-          return joined{st.name, handle(self), st.users()};
+          auto rp = self->make_response_promise<joined>();
+          with_missed(self, j.missed,
+                      [self, rp, j](std::vector<chat_message> xs,
+                                    std::uint64_t skipped) mutable {
+                        auto& s = self->state;
+                        // Announce before subscribing: the joiner learns the list from
+                        // the reply.
+                        add_local_user(self, j.user);
+                        s.members.emplace(j.conn.address(),
+                                          member{j.conn, j.user, true, {}, 0, j.missed});
+                        s.group.get()->subscribe(
+                            caf::actor_cast<caf::strong_actor_ptr>(j.conn));
+                        self->monitor(j.conn);
+                        rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs),
+                                          skipped, j.missed.resume});
+                      });
+          return rp;
         }
         auto rp = self->make_response_promise<joined>();
-        st.members.emplace(addr, member{j.conn, j.user, false, rp, 0});
+        st.members.emplace(addr, member{j.conn, j.user, false, rp, 0, j.missed});
         self->monitor(j.conn);
         if (st.subscribed)
           add_local_user(self, j.user);
@@ -615,15 +847,25 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
             return make_error(chat_errc::no_such_node);
           return self->delegate(st.home_room, q);
         }
+        expire(self);
         const auto& h = st.history;
         auto end = h.end();
         if (q.before != 0)
           end = std::lower_bound(
               h.begin(), h.end(), q.before,
               [](const chat_message& m, std::uint64_t id) { return m.id < id; });
-        auto n =
-            std::min<std::size_t>(q.limit, static_cast<std::size_t>(end - h.begin()));
-        return std::vector<chat_message>(end - static_cast<std::ptrdiff_t>(n), end);
+        auto held = static_cast<std::size_t>(end - h.begin());
+        if (held >= q.limit || memory_covers(st, 0)) {
+          auto n = std::min(q.limit, held);
+          return std::vector<chat_message>(end - static_cast<std::ptrdiff_t>(n), end);
+        }
+        // Older than memory holds: the store has it.
+        auto rp = self->make_response_promise<std::vector<chat_message>>();
+        self->request(st.store(), st.lim().actor_reply_timeout,
+                      read_messages{st.name, 0, q.before, q.limit})
+            .then([rp](history_page& page) mutable { rp.deliver(std::move(page.messages)); },
+                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
       // -- between the copies of this room on different nodes --
       [self](subscribe_replica& s) -> caf::result<std::vector<std::string>> {
@@ -669,6 +911,15 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
           st.last_id = f.id;
           st.issued_last_id = false;
         }
+        if (f.message.id != 0) { // a new message: this copy encodes, keeps and stores it
+          frame text{encode_new_message(f.message)};
+          if (st.store())
+            caf::anon_send(st.store(), store_message{f.message});
+          keep(self, std::move(f.message));
+          st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
+                                  caf::make_message(std::move(text)), self->context());
+          return;
+        }
         // Presence only passes when it changes what this copy's members were told: a
         // home that just learned of this node's own users announces them to everyone.
         if (f.presence > 0 && !st.told_users.insert(f.user).second)
@@ -680,12 +931,31 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
       },
       [self](sync_room&) {
         auto& st = self->state;
-        room_snapshot snap{
-            st.self_node(), true, st.issued_last_id, st.last_id, st.local_user_counts(),
-            handle(self),   {}};
-        if (st.is_home() || st.issued_last_id) // the new home keeps what it kept
-          snap.history.assign(st.history.begin(), st.history.end());
-        return snap;
+        // Every copy's recent messages: the new home keeps (and stores) what it lacks.
+        return room_snapshot{st.self_node(),
+                             true,
+                             st.issued_last_id,
+                             st.last_id,
+                             st.local_user_counts(),
+                             handle(self),
+                             {st.history.begin(), st.history.end()}};
+      },
+      [self](catch_up& c) -> caf::result<joined> {
+        auto& st = self->state;
+        if (!st.is_home()) { // the sender's view is behind: the home is elsewhere
+          if (!st.home_room)
+            return make_error(chat_errc::no_such_node);
+          return self->delegate(st.home_room, c);
+        }
+        auto rp = self->make_response_promise<joined>();
+        with_missed(self, c,
+                    [self, rp, c](std::vector<chat_message> xs,
+                                  std::uint64_t skipped) mutable {
+                      auto& s = self->state;
+                      rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs),
+                                        skipped, c.resume});
+                    });
+        return rp;
       },
       [self](follow_home) {
         auto& st = self->state;

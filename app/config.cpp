@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include "base/age.hpp"
 #include "messages/announce.hpp"
 
 #include <algorithm>
@@ -244,6 +245,10 @@ std::string chat_config::validate() const {
         return err;
     }
   }
+  if (!parse_age(settings.history_max_age))
+    return "chat.history-max-age must be 0 or a whole number with a unit s, min, h or d "
+           "(e.g. \"30d\"), got \"" +
+           settings.history_max_age + "\"";
   return check_cluster();
 }
 
@@ -305,6 +310,7 @@ std::string chat_config::node_name(unsigned short bound_port) const {
 node_context chat_config::actor_context(unsigned short bound_port) const {
   node_context ctx;
   ctx.limits = settings.limits;
+  ctx.limits.history_max_age = *parse_age(settings.history_max_age);
   ctx.node_name = node_name(bound_port);
   return ctx;
 }

@@ -1,6 +1,7 @@
 // chatd: reads the configuration, starts the actor system and the network, and runs
 // until SIGINT/SIGTERM, then closes every client with 1001 and exits 0.
 #include "actors/connection.hpp"
+#include "actors/history.hpp"
 #include "actors/http_api.hpp"
 #include "actors/manager.hpp"
 #include "actors/router.hpp"
@@ -9,6 +10,7 @@
 #include "app/descriptor_limit.hpp"
 #include "base/log.hpp"
 #include "net/server.hpp"
+#include "store/history_db.hpp"
 
 #include <caf/all.hpp>
 #include <csignal>
@@ -77,6 +79,13 @@ int main(int argc, char** argv) {
   if (auto err = cfg.validate(); !err.empty())
     return bad_config(err);
   chat::set_log_level(*chat::parse_log_level(cfg.settings.log_level));
+  // The history file is checked before anything listens: a bad one stops the start.
+  std::unique_ptr<chat::history_db> store;
+  if (!cfg.settings.history_db.empty()) {
+    store = std::make_unique<chat::history_db>(cfg.settings.history_db);
+    if (!store->error().empty())
+      return bad_config(store->error());
+  }
   chat::fit_descriptor_limit(cfg.settings.limits.max_connections);
   cfg.load_modules();
 
@@ -88,9 +97,14 @@ int main(int argc, char** argv) {
   wiring w;
   w.sys = &sys;
   chat::net::handlers handlers;
-  handlers.on_upgrade = [&w](std::shared_ptr<chat::client_link> link, std::string name) {
-    auto conn = chat::spawn_connection(*w.sys, std::move(link), std::move(name), w.ctx,
-                                       w.manager, w.router);
+  handlers.on_upgrade = [&w](std::shared_ptr<chat::client_link> link,
+                             const std::map<std::string, std::string>& query) {
+    auto param = [&query](const char* key) {
+      auto it = query.find(key);
+      return it == query.end() ? std::string{} : it->second;
+    };
+    auto conn = chat::spawn_connection(*w.sys, std::move(link), param("name"),
+                                       param("since"), w.ctx, w.manager, w.router);
     return chat::make_client_events(std::move(conn));
   };
   handlers.on_request = [&w](const chat::net::http_request& req,
@@ -119,6 +133,12 @@ int main(int argc, char** argv) {
     }
     ctx.cluster = w.cluster.actor;
     counters->clustered = true;
+  }
+  if (store) {
+    chat::log_info("history: " + store->path());
+    ctx.history = chat::spawn_history(sys, std::move(store), ctx.limits, counters);
+  } else {
+    chat::log_info("history: in memory only (history-db is empty)");
   }
   w.ctx = std::make_shared<const chat::node_context>(std::move(ctx));
   w.manager = chat::spawn_manager(sys, w.ctx);
@@ -161,6 +181,8 @@ int main(int argc, char** argv) {
   caf::anon_send_exit(w.manager, caf::exit_reason::user_shutdown);
   if (w.cluster.actor)
     caf::anon_send_exit(w.cluster.actor, caf::exit_reason::user_shutdown);
+  if (w.ctx->history) // writes what waits, then ends; the system waits for its thread
+    caf::anon_send_exit(w.ctx->history, caf::exit_reason::user_shutdown);
   w = wiring{};
   chat::log_info("chatd stopped");
   return 0;

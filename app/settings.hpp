@@ -32,6 +32,8 @@ struct chat_settings {
   std::string cluster_cert_file;
   std::string cluster_key_file;
   std::string cluster_ca_file;
+  std::string history_db = "chat-history.db"; // empty: history in memory only
+  std::string history_max_age = "0";          // base/age.hpp; 0: forever
   chat::limits limits;
 
   bool clustered() const { return cluster_port != 0; }
@@ -95,6 +97,19 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
     "rooms with more members than this send no user_joined/user_left");
   v("history-size", l.history_size, between(0, 100000),
     "messages each room keeps for `history`");
+  v("history-db", s.history_db, any_text(),
+    "SQLite file of the rooms' history (created when missing); \"\": keep only the last "
+    "history-size messages of each room in memory");
+  v("join-history", l.join_history, between(0, 200),
+    "messages a client gets in a `history` event when it joins a room");
+  v("resume-max", l.resume_max, between(1, 100000),
+    "most missed messages a client resuming with `since` gets; beyond it the newest ones "
+    "and error history_truncated");
+  v("history-max-age", s.history_max_age, any_text(),
+    "stored messages older than this are removed, e.g. \"30d\", \"12h\", \"90min\" "
+    "(\"0\": kept forever)");
+  v("history-max-per-room", l.history_max_per_room, between(0, unbounded),
+    "stored messages kept per room, the newest (0: no bound)");
   v("web-root", s.web_root, any_text(),
     "folder served at / (the chat page), relative to the working directory");
   v("allowed-origins", s.allowed_origins, any_text(),

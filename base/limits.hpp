@@ -60,6 +60,29 @@ struct limits {
   // Messages each room keeps for `history`: memory is max-rooms x history-size x size.
   std::size_t history_size = 100;
 
+  // -- durable history (actors/history, store/) ---------------------------------------
+  // Messages a joiner gets in a `history` event right after room_changed: context.
+  std::size_t join_history = 20;
+  // The most missed messages a resuming client (`since`) gets; more: history_truncated.
+  std::size_t resume_max = 1000;
+  // Stored messages older than this are removed (0: kept forever): the file's bound.
+  duration history_max_age = duration::zero();
+  // Stored messages kept per room, the newest (0: no bound).
+  std::size_t history_max_per_room = 0;
+  // Ids a room reserves on disk at a time: a crash skips at most this many ids.
+  std::uint64_t id_block = 1000;
+  // Messages waiting for the store while it cannot write (disk full) before the oldest
+  // is given up (and never acked): a store that stays broken cannot grow us.
+  std::size_t max_unstored = 100000;
+  // A failed write is tried again after this long; failures are logged at most once
+  // per history_error_log_interval.
+  duration history_retry_delay = std::chrono::seconds(1);
+  duration history_error_log_interval = std::chrono::seconds(10);
+  // Retention runs this often and removes at most history_trim_batch rows per pass of
+  // one rule, so that it never holds the writer for long.
+  duration history_trim_interval = std::chrono::seconds(1);
+  std::size_t history_trim_batch = 1000;
+
   // -- HTTP and the handshake (net/) -------------------------------------------------
   // A request head larger than this gets 431: headers are held in memory while parsed.
   std::size_t http_header_bytes = 8 * 1024;

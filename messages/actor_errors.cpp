@@ -16,6 +16,8 @@ std::string to_string(chat_errc code) {
     return "no_such_room";
   case chat_errc::no_such_node:
     return "no_such_node";
+  case chat_errc::store_failed:
+    return "store_failed";
   }
   return "unknown chat error " + std::to_string(static_cast<int>(code));
 }

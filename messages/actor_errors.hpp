@@ -17,6 +17,7 @@ enum class chat_errc : std::uint8_t {
   shutting_down,      // the server no longer admits clients
   no_such_room,       // a room that does not exist (and was not to be created)
   no_such_node,       // a cluster node that is not (or no longer) up
+  store_failed,       // the history store could not write (the message is not acked)
 };
 
 constexpr caf::atom_value chat_error_category = caf::atom("chat");

@@ -44,6 +44,7 @@ void announce_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<room_snapshot>("chat::room_snapshot");
   cfg.add_message_type<cluster_view>("chat::cluster_view");
   cfg.add_message_type<follow_home>("chat::follow_home");
+  cfg.add_message_type<catch_up>("chat::catch_up");
   // router_actor
   cfg.add_message_type<router_actor>("chat::router_actor");
   cfg.add_message_type<join_request>("chat::join_request");

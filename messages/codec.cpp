@@ -73,6 +73,8 @@ decoded decode_payload(std::string_view type, const json::object& p, std::string
     change_room m;
     if (!optional_string(p, "name", m.name) || !valid_room_name(m.name))
       return invalid("name must be 1..64 characters of A-Z a-z 0-9 _ . -");
+    if (!optional_uint(p, "since", m.since))
+      return invalid("since must be a message id (a non-negative integer)");
     return client_event{std::move(ref), std::move(m)};
   }
   if (type == "send_direct") {

@@ -18,6 +18,7 @@ struct send_message {
 
 struct change_room {
   std::string name;
+  std::optional<std::uint64_t> since; // resume: the last message id the client has
 };
 
 struct send_direct {

@@ -2,7 +2,9 @@
 // to), its presence, its message sequence and its recent history. A connection gets its
 // room's handle on join and then publishes, renames and asks straight at the room.
 //
-//   join_room     -> joined        add a member (the router sends it, after any leave)
+//   join_room     -> joined        add a member (the router sends it, after any leave);
+//                                  the answer carries what it missed: the newest
+//                                  join-history messages, or those after `since`
 //   leave_room    -> bool          remove a member; false when it was none
 //   publish       -> chat_message  number, stamp, broadcast and keep one message; a
 //                                  plain send when the sender wants no ack
@@ -20,6 +22,10 @@
 //   presence_change                        a user's first (+1) or last (-1) connection
 //                                          on that node came or went
 //   replicated_frame                       home -> replica: one frame for its members
+//                                          (a new message travels as the message, and
+//                                          the replica encodes and stores it)
+//   catch_up            -> joined          a replica's member joins: the users and what
+//                                          it missed, as of the home's answer
 //   sync_room           -> room_snapshot   a (new) home asks each copy what it knows
 //   cluster_view                           the cluster actor: the live nodes changed
 //   follow_home                            a replica's own timer: find its home again
@@ -37,9 +43,16 @@
 
 namespace chat {
 
+// What a joiner missed: resume: the messages after `since`; else the newest
+// join-history ones.
+struct catch_up {
+  bool resume = false;
+  std::uint64_t since = 0;
+};
 struct join_room {
   connection_actor conn;
   std::string user;
+  catch_up missed;
 };
 struct joined;
 struct leave_room {
@@ -71,7 +84,8 @@ struct presence_change {
   std::int32_t delta = 0; // +1: first connection of `user` there; -1: its last went
 };
 struct replicated_frame {
-  frame text;
+  frame text;               // a presence event; empty for a message
+  chat_message message;     // a new message (id > 0)
   std::uint64_t id = 0;     // the message's id; 0 for presence events
   std::string user;         // a presence event's user...
   std::int8_t presence = 0; // ...+1 joined, -1 left; 0: not a presence event
@@ -100,7 +114,8 @@ using room_actor = caf::typed_actor<
     caf::replies_to<subscribe_replica>::with<std::vector<std::string>>,
     caf::reacts_to<unsubscribe_replica>, caf::reacts_to<presence_change>,
     caf::reacts_to<replicated_frame>, caf::replies_to<sync_room>::with<room_snapshot>,
-    caf::reacts_to<cluster_view>, caf::reacts_to<follow_home>>;
+    caf::reacts_to<cluster_view>, caf::reacts_to<follow_home>,
+    caf::replies_to<catch_up>::with<joined>>;
 
 // What one copy of a room knows, for a home that takes over.
 struct room_snapshot {
@@ -120,20 +135,29 @@ struct subscribe_replica {
   std::uint64_t last_id = 0;     // the last id it saw
 };
 
-// A member's welcome into a room: the room's handle and its users (the joiner included).
+// A member's welcome into a room: the room's handle and its users (the joiner
+// included), then what it missed (oldest first) and how many older ones were left out.
 struct joined {
   std::string name;
   room_actor room;
   std::vector<std::string> users;
+  std::vector<chat_message> history;
+  std::uint64_t skipped = 0;
+  bool resumed = false; // it asked with `since`: the history event is sent even empty
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_room& x) {
-  return f(caf::meta::type_name("join_room"), x.conn, x.user);
+  return f(caf::meta::type_name("join_room"), x.conn, x.user, x.missed);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, catch_up& x) {
+  return f(caf::meta::type_name("catch_up"), x.resume, x.since);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, joined& x) {
-  return f(caf::meta::type_name("joined"), x.name, x.room, x.users);
+  return f(caf::meta::type_name("joined"), x.name, x.room, x.users, x.history, x.skipped,
+           x.resumed);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, leave_room& x) {
@@ -174,7 +198,8 @@ typename Inspector::result_type inspect(Inspector& f, presence_change& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replicated_frame& x) {
-  return f(caf::meta::type_name("replicated_frame"), x.text, x.id, x.user, x.presence);
+  return f(caf::meta::type_name("replicated_frame"), x.text, x.message, x.id, x.user,
+           x.presence);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_room& x) {

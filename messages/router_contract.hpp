@@ -25,6 +25,7 @@ struct join_request {
   std::string user;
   connection_actor conn;
   room_actor from; // the room the connection leaves; invalid for its first join
+  catch_up missed; // what the joiner asks to get of what it missed
 };
 struct find_room {
   std::string room;
@@ -43,7 +44,8 @@ using router_actor = caf::typed_actor<caf::replies_to<join_request>::with<joined
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_request& x) {
-  return f(caf::meta::type_name("join_request"), x.room, x.user, x.conn, x.from);
+  return f(caf::meta::type_name("join_request"), x.room, x.user, x.conn, x.from,
+           x.missed);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_room& x) {

@@ -41,8 +41,10 @@ route route_of(const beast_request& req, const net_settings& settings) {
       return answer(403, "origin not allowed\n");
     route r;
     r.kind = route::upgrade;
-    if (auto it = url->params().find("name"); it != url->params().end())
-      r.name = (*it).value;
+    for (auto param : url->params())
+      r.query[param.key] = param.value;
+    if (auto it = r.query.find("name"); it != r.query.end())
+      r.name = it->second;
     return r;
   }
   route r;

@@ -29,13 +29,14 @@ std::optional<refusal> refusal_of(const beast::error_code& ec);
 struct route {
   enum kind_t {
     answer,  // answered at once: `status` and `body` (bad target, wrong path, origin)
-    upgrade, // a WebSocket upgrade on /ws from an allowed origin; `name` is ?name=
+    upgrade, // a WebSocket upgrade on /ws from an allowed origin; `query` its ?k=v
     app,     // asked of the app's endpoints first: `request`
   };
   kind_t kind = answer;
   unsigned status = 0;
   std::string body;
-  std::string name;
+  std::string name; // the upgrade's ?name=
+  std::map<std::string, std::string> query;
   http_request request;
 };
 

@@ -41,9 +41,9 @@ using responder =
 struct handlers {
   // A WebSocket upgrade on /ws: hands the application the session's link and returns
   // where the session reports its client's events. The application later calls
-  // link->accept() or link->reject(). `name` is the ?name= query parameter.
-  std::function<std::shared_ptr<client_events>(std::shared_ptr<client_link> link,
-                                               std::string name)>
+  // link->accept() or link->reject(). `query` holds the request's query parameters.
+  std::function<std::shared_ptr<client_events>(
+      std::shared_ptr<client_link> link, const std::map<std::string, std::string>& query)>
       on_upgrade;
   // Any other request, asked before web_root is searched. Returns false when the path is
   // not the application's (then GET/HEAD look in web_root; other methods get 405).
