@@ -135,10 +135,12 @@ void rename(connection_pointer self, const std::string& user) {
 }
 
 // Asks the room named `room` and hands the answer to `done`: the connection's own room
-// directly, another through the handle the router gives. A room that does not exist (or
-// went meanwhile) answers with an empty result.
-template <class Request, class Done>
-void ask_room(connection_pointer self, const std::string& room, Request req, Done done) {
+// directly, another through the handle the router gives (which opens it when `open`).
+// A room the router has not (or cannot open) goes to `missing`; one that went meanwhile
+// answers with an empty result.
+template <class Request, class Done, class Missing>
+void ask_room(connection_pointer self, const std::string& room, Request req, Done done,
+              bool open, Missing missing) {
   auto& st = self->state;
   auto nothing = [done](caf::error&) { done({}); };
   if (room == st.room_name) {
@@ -146,13 +148,13 @@ void ask_room(connection_pointer self, const std::string& room, Request req, Don
         .then(done, nothing);
     return;
   }
-  self->request(st.router, st.lim().actor_reply_timeout, find_room{room, false})
+  self->request(st.router, st.lim().actor_reply_timeout, find_room{room, open})
       .then(
           [self, req, done, nothing](room_actor& other) {
             self->request(other, self->state.lim().actor_reply_timeout, req)
                 .then(done, nothing);
           },
-          nothing);
+          missing);
 }
 
 // Frames reach a connection from its room (the group's broadcasts carry the room as
@@ -218,19 +220,34 @@ struct event_handler {
   void operator()(history_query& q) {
     auto s = self;
     auto room = q.room.empty() ? self->state.room_name : q.room;
-    ask_room(self, room, read_history{q.before.value_or(0), q.limit},
-             [s, room](const std::vector<chat_message>& xs) {
-               s->state.send(encode_history(room, xs));
-             });
+    read_history req{q.before.value_or(0), q.limit};
+    auto reply = [s, room](const std::vector<chat_message>& xs) {
+      s->state.send(encode_history(room, xs));
+    };
+    const auto& store = self->state.ctx->history;
+    if (!store) {
+      ask_room(self, room, req, reply, false, [reply](caf::error&) { reply({}); });
+      return;
+    }
+    // With a store, a room that is not open (released, or not used since a restart) is
+    // opened and loads its stored history; when it cannot be (max-rooms all have
+    // members), this node's store answers alone.
+    ask_room(self, room, req, reply, true, [s, room, req, reply](caf::error&) {
+      s->request(s->state.ctx->history, s->state.lim().actor_reply_timeout,
+                 read_messages{room, 0, req.before, req.limit})
+          .then([reply](history_page& page) { reply(page.messages); },
+                [reply](caf::error&) { reply({}); });
+    });
   }
 
   void operator()(list_users& q) {
     auto s = self;
     auto room = q.room.empty() ? self->state.room_name : q.room;
-    ask_room(self, room, list_members{},
-             [s, room](const std::vector<std::string>& users) {
-               s->state.send(encode_presence(room, users));
-             });
+    auto reply = [s, room](const std::vector<std::string>& users) {
+      s->state.send(encode_presence(room, users));
+    };
+    ask_room(self, room, list_members{}, reply, false,
+             [reply](caf::error&) { reply({}); });
   }
 };
 
@@ -271,8 +288,9 @@ connection_actor::behavior_type connection(connection_pointer self,
   init.refilled = std::chrono::steady_clock::now();
   // Whatever ends this actor, its socket must not outlive it.
   self->attach_functor([link] { link->close(1011, "connection actor ended"); });
-  bool since_ok = since.empty() || (since.size() <= 19 &&
-                                    since.find_first_not_of("0123456789") == std::string::npos);
+  bool since_ok =
+      since.empty() ||
+      (since.size() <= 19 && since.find_first_not_of("0123456789") == std::string::npos);
   if (!since.empty() && since_ok)
     init.first_missed = catch_up{true, std::stoull(since)};
   if (!wanted_name.empty() && !valid_user_name(wanted_name)) {

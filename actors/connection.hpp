@@ -22,8 +22,8 @@ namespace chat {
 connection_actor spawn_connection(caf::actor_system& sys,
                                   std::shared_ptr<client_link> link,
                                   std::string wanted_name, std::string since,
-                                  context_ptr ctx,
-                                  manager_actor manager, router_actor router);
+                                  context_ptr ctx, manager_actor manager,
+                                  router_actor router);
 
 // The events a transport reports to `conn`, as messages to it.
 std::shared_ptr<client_events> make_client_events(connection_actor conn);

@@ -184,7 +184,8 @@ history_impl::behavior_type history(history_pointer self, std::unique_ptr<histor
       [self](reserve_ids& r) -> caf::result<std::uint64_t> {
         if (self->state.db->reserve(r.room, r.upto))
           return r.upto;
-        self->state.counters->history_write_errors.fetch_add(1, std::memory_order_relaxed);
+        self->state.counters->history_write_errors.fetch_add(1,
+                                                             std::memory_order_relaxed);
         log_failure(self, "cannot reserve ids: " + self->state.db->last_error());
         return make_error(chat_errc::store_failed);
       },

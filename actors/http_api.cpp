@@ -93,12 +93,13 @@ void post_message(caf::event_based_actor* self, http_api api, std::string room,
           });
 }
 
-// Asks an existing room; a room that does not exist answers `empty`.
-template <class Request, class Reply, class Done>
+// Asks an existing room (or, when `open`, opens it); a room that does not exist (or
+// cannot be opened) goes to `missing`.
+template <class Request, class Reply, class Done, class Missing>
 void ask_room(caf::event_based_actor* self, http_api api, std::string room, Request req,
-              Reply empty, Done done, http_api::reply r) {
+              Done done, Missing missing, http_api::reply r, bool open = false) {
   self->request(api.router, api.ctx->limits.api_reply_timeout,
-                find_room{std::move(room), false})
+                find_room{std::move(room), open})
       .then(
           [=](const room_actor& target) {
             self->request(target, api.ctx->limits.api_reply_timeout, req)
@@ -106,31 +107,42 @@ void ask_room(caf::event_based_actor* self, http_api api, std::string room, Requ
                       [=](caf::error& e) { unavailable(r, e); });
           },
           [=](caf::error& e) {
-            if (e == chat_errc::no_such_room)
-              done(empty);
+            if (e == chat_errc::no_such_room || e == chat_errc::too_many_rooms)
+              missing();
             else
               unavailable(r, e);
           });
 }
 
+// With a store, a room that is not open (released, or not used since a restart) is
+// opened and loads its stored history; when it cannot be (max-rooms all have members),
+// this node's store answers alone.
 void get_history(caf::event_based_actor* self, http_api api, std::string room,
                  read_history q, http_api::reply r) {
-  ask_room(
-      self, api, room, q, std::vector<chat_message>{},
-      [=](const std::vector<chat_message>& xs) {
-        r(200, json_type, payload_of(encode_history(room, xs)) + "\n");
-      },
-      r);
+  auto done = [=](const std::vector<chat_message>& xs) {
+    r(200, json_type, payload_of(encode_history(room, xs)) + "\n");
+  };
+  auto missing = [=] {
+    if (!api.ctx->history) {
+      done({});
+      return;
+    }
+    self->request(api.ctx->history, api.ctx->limits.api_reply_timeout,
+                  read_messages{room, 0, q.before, q.limit})
+        .then([=](const history_page& page) { done(page.messages); },
+              [=](caf::error& e) { unavailable(r, e); });
+  };
+  ask_room<read_history, std::vector<chat_message>>(self, api, room, q, done, missing, r,
+                                                    static_cast<bool>(api.ctx->history));
 }
 
 void get_users(caf::event_based_actor* self, http_api api, std::string room,
                http_api::reply r) {
-  ask_room(
-      self, api, room, list_members{}, std::vector<std::string>{},
-      [=](const std::vector<std::string>& users) {
-        r(200, json_type, payload_of(encode_presence(room, users)) + "\n");
-      },
-      r);
+  auto done = [=](const std::vector<std::string>& users) {
+    r(200, json_type, payload_of(encode_presence(room, users)) + "\n");
+  };
+  ask_room<list_members, std::vector<std::string>>(
+      self, api, room, list_members{}, done, [=] { done({}); }, r);
 }
 
 // The query of GET .../messages, checked by the same rules as a `history` event.

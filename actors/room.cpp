@@ -250,9 +250,9 @@ std::pair<std::vector<chat_message>, std::uint64_t> missed_in_memory(room_pointe
     auto n = std::min(st.lim().join_history, h.size());
     return {{h.end() - static_cast<std::ptrdiff_t>(n), h.end()}, 0};
   }
-  auto from = std::upper_bound(
-      h.begin(), h.end(), c.since,
-      [](std::uint64_t id, const chat_message& m) { return id < m.id; });
+  auto from =
+      std::upper_bound(h.begin(), h.end(), c.since,
+                       [](std::uint64_t id, const chat_message& m) { return id < m.id; });
   std::uint64_t skipped = 0;
   if (!st.store() && !st.history_complete) {
     auto first = from == h.end() ? st.last_id + 1 : from->id;
@@ -276,8 +276,7 @@ bool memory_covers(const room_state& st, std::uint64_t after) {
 // Hands `done` what a joiner missed: from memory when it holds it, else from the store.
 // The store's answer is awaited (nothing is numbered meanwhile), so that what it
 // returns and the live messages after it neither overlap nor leave a gap.
-template <class Done>
-void with_missed(room_pointer self, const catch_up& c, Done done) {
+template <class Done> void with_missed(room_pointer self, const catch_up& c, Done done) {
   auto& st = self->state;
   expire(self);
   if (!c.resume || memory_covers(st, c.since)) {
@@ -287,15 +286,16 @@ void with_missed(room_pointer self, const catch_up& c, Done done) {
   }
   self->request(st.store(), st.lim().actor_reply_timeout,
                 read_messages{st.name, c.since, 0, st.lim().resume_max})
-      .await([done](history_page& page) mutable {
-               done(std::move(page.messages), page.skipped);
-             },
-             [self, c, done](caf::error& err) mutable {
-               log_warning("room " + self->state.name + ": cannot read the history: " +
-                           self->system().render(err));
-               auto [xs, skipped] = missed_in_memory(self, c);
-               done(std::move(xs), skipped);
-             });
+      .await(
+          [done](history_page& page) mutable {
+            done(std::move(page.messages), page.skipped);
+          },
+          [self, c, done](caf::error& err) mutable {
+            log_warning("room " + self->state.name +
+                        ": cannot read the history: " + self->system().render(err));
+            auto [xs, skipped] = missed_in_memory(self, c);
+            done(std::move(xs), skipped);
+          });
 }
 
 // -- this node's members ----------------------------------------------------------------
@@ -408,9 +408,9 @@ void finish_pending_joins(room_pointer self) {
   for (auto& [addr, m] : st.members)
     if (!m.in_group) {
       auto [xs, skipped] = missed_in_memory(self, m.missed);
-      complete_join(self, addr, m.attempt,
-                    joined{st.name, {}, st.users(), std::move(xs), skipped,
-                           m.missed.resume});
+      complete_join(
+          self, addr, m.attempt,
+          joined{st.name, {}, st.users(), std::move(xs), skipped, m.missed.resume});
     }
 }
 
@@ -531,8 +531,8 @@ caf::result<chat_message> publish_at_home(room_pointer self, publish& p) {
           [self, p, rp, upto](caf::error& err) mutable {
             // Chat goes on while the disk cannot take the reservation (docs/history.md:
             // a crash in that state may reuse ids of this block).
-            log_warning("room " + self->state.name + ": ids not reserved: " +
-                        self->system().render(err));
+            log_warning("room " + self->state.name +
+                        ": ids not reserved: " + self->system().render(err));
             self->state.reserved = std::max(self->state.reserved, upto);
             publish_reserved(self, p, rp);
           });
@@ -683,7 +683,7 @@ void apply_view(room_pointer self, std::vector<std::string> nodes) {
     return;
   }
   if (!st.is_home() && old_home == st.home && st.home_room)
-    return; // still the same home's replica: nothing moved for this room
+    return;           // still the same home's replica: nothing moved for this room
   if (st.is_home()) { // demoted: the new home learns this copy's state by its sync
     log_debug("room " + st.name + ": home moves from here to " + st.home);
     for (auto& [user, n] : st.user_total)
@@ -746,8 +746,8 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
                 ask_view();
             },
             [self, ask_view](caf::error& err) {
-              log_error("room " + self->state.name + ": cannot load its history: " +
-                        self->system().render(err));
+              log_error("room " + self->state.name +
+                        ": cannot load its history: " + self->system().render(err));
               if (self->state.ctx->cluster)
                 ask_view();
             });
@@ -782,30 +782,26 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
         if (st.members.count(addr) > 0) { // a change_room to the room it is in
           if (st.is_home())
             return joined{st.name, handle(self), st.users(), {}, 0, false};
-          return joined{st.name,
-                        handle(self),
-                        {st.told_users.begin(), st.told_users.end()},
-                        {},
-                        0,
-                        false};
+          return joined{
+              st.name, handle(self), {st.told_users.begin(), st.told_users.end()}, {},
+              0,       false};
         }
         if (st.is_home()) {
           auto rp = self->make_response_promise<joined>();
-          with_missed(self, j.missed,
-                      [self, rp, j](std::vector<chat_message> xs,
-                                    std::uint64_t skipped) mutable {
-                        auto& s = self->state;
-                        // Announce before subscribing: the joiner learns the list from
-                        // the reply.
-                        add_local_user(self, j.user);
-                        s.members.emplace(j.conn.address(),
-                                          member{j.conn, j.user, true, {}, 0, j.missed});
-                        s.group.get()->subscribe(
-                            caf::actor_cast<caf::strong_actor_ptr>(j.conn));
-                        self->monitor(j.conn);
-                        rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs),
-                                          skipped, j.missed.resume});
-                      });
+          with_missed(
+              self, j.missed,
+              [self, rp, j](std::vector<chat_message> xs, std::uint64_t skipped) mutable {
+                auto& s = self->state;
+                // Announce before subscribing: the joiner learns the list from
+                // the reply.
+                add_local_user(self, j.user);
+                s.members.emplace(j.conn.address(),
+                                  member{j.conn, j.user, true, {}, 0, j.missed});
+                s.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(j.conn));
+                self->monitor(j.conn);
+                rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs), skipped,
+                                  j.missed.resume});
+              });
           return rp;
         }
         auto rp = self->make_response_promise<joined>();
@@ -863,8 +859,11 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
         auto rp = self->make_response_promise<std::vector<chat_message>>();
         self->request(st.store(), st.lim().actor_reply_timeout,
                       read_messages{st.name, 0, q.before, q.limit})
-            .then([rp](history_page& page) mutable { rp.deliver(std::move(page.messages)); },
-                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+            .then(
+                [rp](history_page& page) mutable {
+                  rp.deliver(std::move(page.messages));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
         return rp;
       },
       // -- between the copies of this room on different nodes --
@@ -948,13 +947,13 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
           return self->delegate(st.home_room, c);
         }
         auto rp = self->make_response_promise<joined>();
-        with_missed(self, c,
-                    [self, rp, c](std::vector<chat_message> xs,
-                                  std::uint64_t skipped) mutable {
-                      auto& s = self->state;
-                      rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs),
-                                        skipped, c.resume});
-                    });
+        with_missed(
+            self, c,
+            [self, rp, c](std::vector<chat_message> xs, std::uint64_t skipped) mutable {
+              auto& s = self->state;
+              rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs), skipped,
+                                c.resume});
+            });
         return rp;
       },
       [self](follow_home) {

@@ -64,13 +64,16 @@ router_actor::behavior_type router(router_pointer self, context_ptr ctx) {
           return make_error(chat_errc::too_many_rooms);
         auto to = target->actor;
         if (r.from == to) // already there: the room answers with its users
-          return self->delegate(to, join_room{std::move(r.conn), std::move(r.user), r.missed});
+          return self->delegate(
+              to, join_room{std::move(r.conn), std::move(r.user), r.missed});
         ++target->members;
         if (!r.from)
-          return self->delegate(to, join_room{std::move(r.conn), std::move(r.user), r.missed});
+          return self->delegate(
+              to, join_room{std::move(r.conn), std::move(r.user), r.missed});
         // Leave first and join after: no frame of the old room follows room_changed.
         auto rp = self->make_response_promise<joined>();
-        auto then_join = [rp, to, conn = r.conn, user = r.user, missed = r.missed]() mutable {
+        auto then_join = [rp, to, conn = r.conn, user = r.user,
+                          missed = r.missed]() mutable {
           rp.delegate(to, join_room{std::move(conn), std::move(user), missed});
         };
         self->request(r.from, caf::infinite, leave_room{r.conn})

@@ -37,7 +37,9 @@ public:
     sqlite3_bind_int64(s_, i, x);
     return *this;
   }
-  statement& bind(int i, std::uint64_t x) { return bind(i, static_cast<std::int64_t>(x)); }
+  statement& bind(int i, std::uint64_t x) {
+    return bind(i, static_cast<std::int64_t>(x));
+  }
 
   int step() { return sqlite3_step(s_); }
   // Runs a statement that returns no rows; true on success.
@@ -121,11 +123,11 @@ history_db::history_db(const std::string& path) : path_(path) {
   s.insert = statement{db_, "INSERT OR IGNORE INTO messages VALUES(?1,?2,?3,?4,?5,?6)"};
   s.last_id = statement{db_, "SELECT MAX(id) FROM messages WHERE room=?1"};
   s.reserved = statement{db_, "SELECT reserved FROM sequences WHERE room=?1"};
-  s.reserve =
-      statement{db_, "INSERT INTO sequences VALUES(?1,?2) ON CONFLICT(room) DO UPDATE SET "
-                     "reserved=MAX(reserved, excluded.reserved)"};
-  s.count_range = statement{
-      db_, "SELECT COUNT(*) FROM messages WHERE room=?1 AND id>?2 AND id<?3"};
+  s.reserve = statement{
+      db_, "INSERT INTO sequences VALUES(?1,?2) ON CONFLICT(room) DO UPDATE SET "
+           "reserved=MAX(reserved, excluded.reserved)"};
+  s.count_range =
+      statement{db_, "SELECT COUNT(*) FROM messages WHERE room=?1 AND id>?2 AND id<?3"};
   s.read_range = statement{db_, "SELECT id, sender, text, sent FROM messages WHERE "
                                 "room=?1 AND id>?2 AND id<?3 ORDER BY id DESC LIMIT ?4"};
   s.drop_old = statement{
@@ -211,9 +213,9 @@ message_page history_db::read(const std::string& room, std::uint64_t after,
   s.read_range.bind(1, room).bind(2, after).bind(3, upper).bind(
       4, static_cast<std::int64_t>(limit));
   while (s.read_range.step() == SQLITE_ROW)
-    page.messages.push_back(chat_message{static_cast<std::uint64_t>(s.read_range.int_at(0)),
-                                         room, s.read_range.text_at(2),
-                                         s.read_range.text_at(1), s.read_range.text_at(3)});
+    page.messages.push_back(chat_message{
+        static_cast<std::uint64_t>(s.read_range.int_at(0)), room, s.read_range.text_at(2),
+        s.read_range.text_at(1), s.read_range.text_at(3)});
   s.read_range.reset();
   std::reverse(page.messages.begin(), page.messages.end());
   if (page.messages.size() == limit) {

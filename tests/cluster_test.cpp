@@ -1,6 +1,7 @@
 // A cluster of real chatd processes on loopback: the mesh, rooms, presence, direct
 // messages, the REST API and history across nodes, and nodes that die, stop and return.
 #define BOOST_TEST_MODULE cluster
+#include "actors/placement.hpp"
 #include "tests/support/cluster_node.hpp"
 #include "tests/support/events.hpp"
 
@@ -15,13 +16,14 @@ namespace json = boost::json;
 
 namespace {
 
-// The next new_message, skipping presence events.
+// The next new_message, skipping presence events and the history a joiner gets.
 json::object next_chat(ws_client& c, std::chrono::milliseconds timeout = default_wait) {
   for (;;) {
     auto ev = c.next(timeout);
     if (type_of(ev) == "new_message")
       return payload_of(ev);
-    BOOST_TEST_REQUIRE((type_of(ev) == "user_joined" || type_of(ev) == "user_left"),
+    BOOST_TEST_REQUIRE((type_of(ev) == "user_joined" || type_of(ev) == "user_left" ||
+                        type_of(ev) == "history"),
                        "unexpected " << json::serialize(ev));
   }
 }
@@ -211,6 +213,10 @@ BOOST_AUTO_TEST_CASE(history_on_one_node_holds_what_was_said_on_another) {
   for (int i = 0; i < 5; ++i)
     next_chat(ann);
   auto cat = client_on(nodes.c, "cat");
+  // Its join brings the room's newest messages, with the ids a gave them...
+  auto joined = payload_of(cat.expect("history"));
+  BOOST_TEST(joined.at("messages").as_array().size() == 5u);
+  // ...and so does a query.
   cat.send(R"({"type":"history","payload":{"limit":3}})");
   auto h = payload_of(cat.expect("history"));
   auto& xs = h.at("messages").as_array();
@@ -273,6 +279,55 @@ BOOST_AUTO_TEST_CASE(sigkill_of_the_node_the_others_joined_through) {
   auto ann2 = client_on(nodes.a, "ann");
   cat.send(say("a is back"));
   BOOST_TEST(str(next_chat(ann2).at("message")) == "a is back");
+}
+
+BOOST_AUTO_TEST_CASE(history_and_ids_outlive_the_sigkill_of_the_sequencing_node) {
+  three_nodes nodes;
+  std::map<std::string, cluster_node*> by_name{
+      {"node-a", &nodes.a}, {"node-b", &nodes.b}, {"node-c", &nodes.c}};
+  const std::vector<std::string> names{"node-a", "node-b", "node-c"};
+  auto* home = by_name.at(chat::home_of("general", names));
+  std::vector<cluster_node*> others;
+  for (auto& [name, n] : by_name)
+    if (n != home)
+      others.push_back(n);
+  auto ann = client_on(*home, "ann");
+  auto ben = client_on(*others[0], "ben");
+  auto cat = client_on(*others[1], "cat");
+  expect_about(ann, "user_joined", "cat");
+  // The home numbers ten messages; every node receives (and keeps) them.
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 10; ++i)
+    ann.send(say("kept " + std::to_string(i)));
+  for (int i = 0; i < 10; ++i) {
+    ids.push_back(next_chat(ben).at("id").to_number<std::uint64_t>());
+    BOOST_TEST(next_chat(cat).at("id").to_number<std::uint64_t>() == ids.back());
+  }
+  home->kill();
+  expect_about(ben, "user_left", "ann", std::chrono::seconds(8));
+  // The history is still readable on both others, with the same ids...
+  auto ids_on = [](cluster_node& n) {
+    auto r = http_request(n.port(), "/api/rooms/general/messages");
+    std::vector<std::uint64_t> xs;
+    if (r.status != 200u)
+      return xs;
+    auto body = json::parse(r.body);
+    for (const auto& m : body.at("messages").as_array())
+      xs.push_back(m.at("id").to_number<std::uint64_t>());
+    return xs;
+  };
+  for (auto* n : others)
+    BOOST_TEST(ids_on(*n) == ids);
+  ben.send(R"({"type":"history","payload":{"limit":5}})");
+  auto reply = ben.expect("history");
+  const auto& h = payload_of(reply).at("messages").as_array();
+  BOOST_TEST_REQUIRE(h.size() == 5u);
+  BOOST_TEST(h[4].at("id").to_number<std::uint64_t>() == ids.back());
+  // ...and the sequence continues after them.
+  ben.send(say("after the home died"));
+  auto m = next_chat(cat, std::chrono::seconds(5));
+  BOOST_TEST(str(m.at("message")) == "after the home died");
+  BOOST_TEST(m.at("id").to_number<std::uint64_t>() > ids.back());
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_of_a_node_closes_its_clients_and_its_users_leave_at_once) {

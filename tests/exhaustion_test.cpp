@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_the_server_waits_logs_and_recovers) {
 
   // Descriptors come free: the queue drains and new clients get in again.
   crowd.clear();
-  auto carol = join(server, "carol");
+  auto carol = join_with_history(server, "carol", 20);
   carol.send(say("back to normal"));
   next_message(carol, "back to normal");
   BOOST_TEST(connections(server.port()) == 3);

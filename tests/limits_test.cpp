@@ -289,7 +289,7 @@ BOOST_AUTO_TEST_CASE(upgrades_beyond_max_connections_get_503) {
 
   clients.back().close();
   BOOST_TEST_REQUIRE(await_connections(server.port(), 2));
-  auto d = join(server, "d");
+  auto d = join_with_history(server, "d", 1);
   BOOST_TEST(connections(server.port()) == 3);
   BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=e") == 503u);
   d.send(say("d is in"));

@@ -11,7 +11,6 @@
   const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
   const BACKOFF_BASE_MS = 500;
   const BACKOFF_MAX_MS = 10000;
-  const HISTORY_LIMIT = 50;
   const MAX_RECENT = 8;
   const MAX_LOG_ITEMS = 500;
   // The server's defaults (max-message-chars, max-frame-bytes): a longer message would be
@@ -59,6 +58,8 @@
     pending: new Map(),
     limbo: [],
     seen: new Map(),     // "room:id" -> element, for the rendered room
+    lastId: 0,           // the highest message id shown for the rendered room: a
+                         // reconnect resumes after it (`since`), missing nothing
     directs: [],         // direct messages, shown in every room
     directKeys: new Set(),
     lostNoticeShown: false,
@@ -115,7 +116,10 @@
   // ---- connection ----
   function wsUrl(name) {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${proto}//${location.host}/ws?name=${encodeURIComponent(name)}`;
+    // Back to general after a drop: resume after the last message shown.
+    const resume = state.room === DEFAULT_ROOM && state.renderedRoom === DEFAULT_ROOM && state.lastId > 0
+      ? `&since=${state.lastId}` : '';
+    return `${proto}//${location.host}/ws?name=${encodeURIComponent(name)}${resume}`;
   }
 
   function isOpen() {
@@ -239,9 +243,12 @@
       el.name.value = state.me;
     }
     if (state.room !== state.joinedRoom) {
-      // Reconnected: go back to the room we were in; room_changed completes it.
+      // Reconnected: go back to the room we were in, resuming after the last message
+      // shown; room_changed completes it.
       state.roomRef = nextRef();
-      sendFrame('change_room', { name: state.room }, state.roomRef);
+      const resume = state.renderedRoom === state.room && state.lastId > 0;
+      sendFrame('change_room', resume ? { name: state.room, since: state.lastId } : { name: state.room },
+        state.roomRef);
     } else {
       enterRoom(state.joinedRoom, null);
     }
@@ -266,7 +273,8 @@
       for (const d of state.directs) insertItem(d.el, d.t, null, null);
     }
     if (users) setUsers(users); else sendFrame('list_users');
-    sendFrame('history', { limit: HISTORY_LIMIT });
+    // The server follows room_changed (or welcome) with a `history` event: the room's
+    // newest messages, or, when we resumed, every one we missed.
   }
 
   function onNewMessage(p) {
@@ -412,6 +420,7 @@
   function clearLog() {
     el.messages.replaceChildren();
     state.seen.clear();
+    state.lastId = 0;
     for (const [ref, pend] of state.pending) {
       if (pend.room !== state.room) { clearTimeout(pend.timer); state.pending.delete(ref); }
     }
@@ -513,6 +522,7 @@
     const node = renderMessage({ from: m.from, text: m.message, t, mine });
     if (key) { node.dataset.id = String(m.id); node.dataset.key = key; state.seen.set(key, node); }
     const id = m.id !== undefined ? Number(m.id) : null;
+    if (Number.isFinite(id) && room === state.renderedRoom && id > state.lastId) state.lastId = id;
     insertItem(node, Number.isFinite(t) ? t : lastT(), room, Number.isFinite(id) ? id : null);
     updateEmpty();
   }

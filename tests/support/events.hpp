@@ -50,6 +50,18 @@ inline ws_client join(const server_process& server, const std::string& name) {
   return c;
 }
 
+// Connects as `name` into a general that holds `held` messages: its welcome, then a
+// history event with the newest of them (join-history, 20 by default).
+inline ws_client join_with_history(const server_process& server, const std::string& name,
+                                   std::size_t held, std::size_t join_history = 20) {
+  auto c = join(server, name);
+  auto h = c.next();
+  BOOST_TEST_REQUIRE(type_of(h) == "history", "got " << boost::json::serialize(h));
+  BOOST_TEST(payload_of(h).at("messages").as_array().size() ==
+             std::min(held, join_history));
+  return c;
+}
+
 // The server's connection count from /healthz.
 inline int connections(unsigned short port) {
   auto r = http_request(port, "/healthz");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -96,6 +97,13 @@ server_process::server_process(std::vector<std::string> args, long fd_limit) {
         return a.rfind("--config-file=", 0) == 0;
       }))
     all.insert(all.begin(), "--config-file=" + default_config_path());
+  // A history file of its own, removed afterwards, unless the test names one.
+  if (std::none_of(args.begin(), args.end(), [](const std::string& a) {
+        return a.rfind("--chat.history-db=", 0) == 0;
+      })) {
+    owned_db_ = temp_path("history.db");
+    all.push_back("--chat.history-db=" + owned_db_);
+  }
   all.insert(all.end(), args.begin(), args.end());
   pid_ = spawn(chatd_path(), all, out_fd_, fd_limit);
   auto& out = out_;
@@ -121,6 +129,19 @@ server_process::~server_process() {
   }
   if (out_fd_ >= 0)
     close(out_fd_);
+  if (!owned_db_.empty())
+    remove_database(owned_db_);
+}
+
+std::string temp_path(const std::string& name) {
+  static int counter = 0;
+  return "/tmp/chat-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter) +
+         "-" + name;
+}
+
+void remove_database(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((path + suffix).c_str());
 }
 
 void server_process::signal(int sig) {

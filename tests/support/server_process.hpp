@@ -16,7 +16,8 @@ std::string default_config_path();
 class server_process {
 public:
   // Starts chatd with --config-file=<repo conf> (unless `args` name another)
-  // --chat.host=127.0.0.1 --chat.port=0 plus `args` (later flags win). Throws when it does not report listening within 10 s.
+  // --chat.host=127.0.0.1 --chat.port=0, a fresh --chat.history-db removed at the end
+  // (unless `args` name one) plus `args` (later flags win). Throws when it does not report listening within 10 s.
   // `fd_limit` > 0 starts it with that many file descriptors at most (soft and hard).
   explicit server_process(std::vector<std::string> args = {}, long fd_limit = 0);
   ~server_process();
@@ -46,7 +47,13 @@ private:
   unsigned short port_ = 0;
   bool exited_ = false;
   std::string out_;
+  std::string owned_db_;
 };
+
+// A fresh path under /tmp, unique to this process, ending in `name`.
+std::string temp_path(const std::string& name);
+// Removes a SQLite file and its -wal and -shm companions.
+void remove_database(const std::string& path);
 
 struct run_result {
   int status = -1;    // exit code, or -1 when it did not end in time
