@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A write past RLIMIT_FSIZE fails with EFBIG instead of killing the server: the
+  // history store handles it like a full disk (it stops acking and retries).
+  std::signal(SIGXFSZ, SIG_IGN);
 
   chat::chat_config cfg;
   if (wants_help(argc, argv)) {

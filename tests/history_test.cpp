@@ -357,6 +357,39 @@ BOOST_AUTO_TEST_CASE(every_acked_message_survives_sigkill_once_and_ids_never_rep
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(full_disk)
+
+BOOST_AUTO_TEST_CASE(chat_goes_on_acks_wait_until_writes_succeed_again) {
+  server_process server{fast};
+  auto ann = join(server, "ann");
+  auto bob = join(server, "bob");
+  auto before = send_acked(ann, 1, "before");
+  next_message(bob, "before 0");
+  // The "disk" fills: no write of the server's files may pass their first byte.
+  server.set_file_size_limit(1);
+  ann.send(say_ref("while full", "full"));
+  next_message(bob, "while full"); // the broadcast does not wait for the disk
+  BOOST_TEST_REQUIRE(server.wait_for_output("cannot write", default_wait), server.output());
+  // No ack yet: a later broadcast reaches ann first.
+  ann.send(say("marker"));
+  BOOST_TEST(str(payload_of(ann.next()).at("message")) == "while full");
+  auto marker = ann.next();
+  BOOST_TEST_REQUIRE(type_of(marker) == "new_message", json::serialize(marker));
+  BOOST_TEST(str(payload_of(marker).at("message")) == "marker");
+  auto metrics = http_request(server.port(), "/metrics").body;
+  BOOST_TEST(metrics.find("chat_history_write_errors_total 0") == std::string::npos);
+  // Space again: the waiting batch is written and only then acked.
+  server.set_file_size_limit(-1);
+  auto ack = ann.expect("ack", std::chrono::seconds(10));
+  BOOST_TEST(str(ack.at("ref")) == "full");
+  BOOST_TEST(id_of(payload_of(ack)) > before[0]);
+  BOOST_TEST(server.wait_for_output("writing again", default_wait), server.output());
+  auto stored = ids_in(rest_history(server.port(), "general"));
+  BOOST_TEST(std::count(stored.begin(), stored.end(), id_of(payload_of(ack))) == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(retention)
 
 BOOST_AUTO_TEST_CASE(history_max_per_room_keeps_the_newest) {

@@ -1,6 +1,7 @@
 #include "tests/support/server_process.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -142,6 +143,15 @@ std::string temp_path(const std::string& name) {
 void remove_database(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"})
     std::remove((path + suffix).c_str());
+}
+
+void server_process::set_file_size_limit(long bytes) {
+  rlimit now{};
+  if (prlimit(pid_, RLIMIT_FSIZE, nullptr, &now) != 0)
+    throw std::runtime_error(std::string{"prlimit: "} + std::strerror(errno));
+  now.rlim_cur = bytes < 0 ? now.rlim_max : static_cast<rlim_t>(bytes);
+  if (prlimit(pid_, RLIMIT_FSIZE, &now, nullptr) != 0)
+    throw std::runtime_error(std::string{"prlimit: "} + std::strerror(errno));
 }
 
 void server_process::signal(int sig) {

@@ -33,6 +33,9 @@ public:
   long rss_kib() const;
   // Its peak resident memory so far in KiB (VmHWM).
   long peak_rss_kib() const;
+  // Sets its RLIMIT_FSIZE soft limit (bytes; -1: none): a write past it fails as on a
+  // full disk.
+  void set_file_size_limit(long bytes);
   // CPU time it used so far (user + system), from /proc/PID/stat.
   std::chrono::milliseconds cpu_time() const;
 
