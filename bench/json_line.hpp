@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/json.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -15,7 +14,7 @@
 namespace bench {
 
 class JsonLine {
- public:
+public:
   void raw(const char* key, const std::string& value) {
     out_ += out_.empty() ? "{" : ",";
     out_ += boost::json::serialize(boost::json::string_view(key));
@@ -28,20 +27,23 @@ class JsonLine {
     raw(key, boost::json::serialize(boost::json::string_view(v)));
   }
   void boolean(const char* key, bool v) { raw(key, v ? "true" : "false"); }
-  template <class T>
-  void opt(const char* key, const std::optional<T>& v) {
-    if (v) num(key, static_cast<double>(*v));
-    else raw(key, "null");
+  template <class T> void opt(const char* key, const std::optional<T>& v) {
+    if (v)
+      num(key, static_cast<double>(*v));
+    else
+      raw(key, "null");
   }
   void counts(const char* key, const std::map<std::string, std::uint64_t>& m) {
     boost::json::object o;
-    for (const auto& [k, v] : m) o[k] = v;
+    for (const auto& [k, v] : m)
+      o[k] = v;
     raw(key, boost::json::serialize(o));
   }
   std::string done() const { return out_.empty() ? "{}" : out_ + "}"; }
 
   static std::string number(double v) {
-    if (!std::isfinite(v)) return "null";
+    if (!std::isfinite(v))
+      return "null";
     char buf[64];
     if (v == std::floor(v) && std::fabs(v) < 1e15)
       std::snprintf(buf, sizeof buf, "%.0f", v);
@@ -49,15 +51,18 @@ class JsonLine {
       std::snprintf(buf, sizeof buf, "%.3f", v);
     std::string text = buf;
     if (text.find('.') != std::string::npos) {
-      while (text.back() == '0') text.pop_back();
-      if (text.back() == '.') text.pop_back();
-      if (text == "-0") text = "0";
+      while (text.back() == '0')
+        text.pop_back();
+      if (text.back() == '.')
+        text.pop_back();
+      if (text == "-0")
+        text = "0";
     }
     return text;
   }
 
- private:
+private:
   std::string out_;
 };
 
-}  // namespace bench
+} // namespace bench

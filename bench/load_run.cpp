@@ -6,14 +6,13 @@
 #include "wire.hpp"
 #include "ws_connection.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -38,9 +37,9 @@ std::atomic<bool> g_stop_requested{false};
 constexpr std::uint32_t no_group = std::numeric_limits<std::uint32_t>::max();
 
 std::uint64_t now_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-          .count());
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        Clock::now().time_since_epoch())
+                                        .count());
 }
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
@@ -48,22 +47,23 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 }
 
 Clock::duration to_duration(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(seconds));
 }
 
 // What one io thread saw; merged once the threads have stopped.
 struct ThreadStats {
   LatencyHistogram latency;
-  std::map<std::string, std::uint64_t, std::less<>> events;  // other event types
-  std::map<std::string, std::uint64_t, std::less<>> errors;  // error codes
+  std::map<std::string, std::uint64_t, std::less<>> events; // other event types
+  std::map<std::string, std::uint64_t, std::less<>> errors; // error codes
   std::uint64_t received = 0, duplicates = 0, misrouted = 0, foreign = 0, bad_frames = 0;
   std::uint64_t last_rx_ns = 0;
 };
 
-template <class Map>
-void bump(Map& m, std::string_view key) {
+template <class Map> void bump(Map& m, std::string_view key) {
   auto it = m.find(key);
-  if (it == m.end()) it = m.emplace(std::string(key), 0).first;
+  if (it == m.end())
+    it = m.emplace(std::string(key), 0).first;
   ++it->second;
 }
 
@@ -71,10 +71,10 @@ void bump(Map& m, std::string_view key) {
 // except the atomics, which the control thread reads.
 struct Peer {
   std::shared_ptr<WsConnection> conn;
-  std::uint32_t group = no_group;  // the chat group it receives from
+  std::uint32_t group = no_group; // the chat group it receives from
   std::atomic<bool> opened{false}, welcomed{false}, in_room{false}, closed{false};
-  std::atomic<bool> settled{false};  // welcomed or failed: the launcher moved on
-  std::vector<SeqTracker> from;  // by the sender's slot among its group's voices
+  std::atomic<bool> settled{false}; // welcomed or failed: the launcher moved on
+  std::vector<SeqTracker> from;     // by the sender's slot among its group's voices
 };
 
 // Clients that chat together in one room; voices are the members that send.
@@ -82,7 +82,7 @@ struct Group {
   std::string room;
   std::vector<std::uint32_t> members;
   std::vector<std::uint32_t> voices;
-  std::uint64_t ready = 0;  // members in the room when sending started
+  std::uint64_t ready = 0; // members in the room when sending started
 };
 
 // One paced message stream: its voices take turns, one message every period.
@@ -96,27 +96,27 @@ struct Sender {
 };
 
 class LoadRun final : public WsEvents {
- public:
+public:
   explicit LoadRun(const Options& o)
       : o_(o), n_(o.clients), peers_(std::make_unique<Peer[]>(o.clients)),
         sent_by_voice_(o.clients, 0), sender_group_(o.clients, no_group),
-        voice_slot_(o.clients, 0),
-        ready_(o.clients, 0) {}
+        voice_slot_(o.clients, 0), ready_(o.clients, 0) {}
 
   Report run();
 
   // WsEvents, on the connection's executor.
   void on_open(WsConnection& c) override;
-  void on_connect_failed(WsConnection& c, std::string_view stage, const std::string& error,
-                         int http_status) override;
+  void on_connect_failed(WsConnection& c, std::string_view stage,
+                         const std::string& error, int http_status) override;
   void on_text(WsConnection& c, std::string_view frame) override;
   void on_closed(WsConnection& c, CloseKind kind, int close_code,
                  const std::string& error) override;
 
- private:
+private:
   // Control thread.
   void plan_groups();
-  bool wait_until(const char* phase, Clock::time_point until, const std::function<bool()>& done);
+  bool wait_until(const char* phase, Clock::time_point until,
+                  const std::function<bool()>& done);
   void progress(const char* phase);
   bool out_of_time() const;
   void connect_all();
@@ -131,7 +131,9 @@ class LoadRun final : public WsEvents {
   void tick(Sender& s);
   void arm(Sender& s); // waits for s.next, then ticks
   ThreadStats& stats();
-  std::string name_of(std::uint32_t i) const { return o_.name_prefix + std::to_string(i); }
+  std::string name_of(std::uint32_t i) const {
+    return o_.name_prefix + std::to_string(i);
+  }
 
   const Options& o_;
   const std::uint32_t n_;
@@ -139,13 +141,13 @@ class LoadRun final : public WsEvents {
   std::unique_ptr<Peer[]> peers_;
   std::vector<Group> groups_;
   std::vector<Sender> senders_;
-  std::vector<std::uint64_t> sent_by_voice_;   // each entry written by one sender's timer
-  std::vector<std::uint32_t> sender_group_;    // client index -> its group if it is a voice
-  std::vector<std::uint32_t> voice_slot_;      // client index -> its place among the voices
-  std::vector<char> ready_;                    // in its room when sending started
+  std::vector<std::uint64_t> sent_by_voice_; // each entry written by one sender's timer
+  std::vector<std::uint32_t> sender_group_;  // client index -> its group if it is a voice
+  std::vector<std::uint32_t> voice_slot_;    // client index -> its place among the voices
+  std::vector<char> ready_;                  // in its room when sending started
   std::uint64_t load_start_ns_ = 0;
   Clock::time_point load_t0_{};
-  std::vector<tcp::endpoint> servers_;  // client i talks to servers_[i % size]
+  std::vector<tcp::endpoint> servers_; // client i talks to servers_[i % size]
   std::vector<std::string> host_headers_;
 
   std::atomic<std::uint32_t> next_launch_{0};
@@ -157,7 +159,7 @@ class LoadRun final : public WsEvents {
   std::atomic<bool> senders_stop_{false};
   std::atomic<std::uint64_t> last_frame_ns_{0};
 
-  std::mutex mu_;  // guards the maps below and thread_stats_
+  std::mutex mu_; // guards the maps below and thread_stats_
   std::map<std::string, std::uint64_t> connect_error_kinds_, close_codes_;
   std::vector<std::unique_ptr<ThreadStats>> thread_stats_;
 
@@ -181,7 +183,8 @@ ThreadStats& LoadRun::stats() {
 
 void LoadRun::launch_next() {
   const std::uint32_t i = next_launch_.fetch_add(1);
-  if (i >= n_) return;
+  if (i >= n_)
+    return;
   ConnectTarget t;
   const auto& server = servers_[i % servers_.size()];
   t.server = server;
@@ -213,7 +216,8 @@ void LoadRun::on_connect_failed(WsConnection& c, std::string_view stage,
   ++connect_failed_;
   if (!p.settled.exchange(true)) {
     ++settled_;
-    if (!senders_stop_) launch_next();
+    if (!senders_stop_)
+      launch_next();
   }
 }
 
@@ -240,7 +244,8 @@ void LoadRun::on_closed(WsConnection& c, CloseKind kind, int close_code,
     }
     ++connect_failed_;
     ++settled_;
-    if (!senders_stop_) launch_next();
+    if (!senders_stop_)
+      launch_next();
   }
 }
 
@@ -251,52 +256,56 @@ void LoadRun::on_text(WsConnection& c, std::string_view frame) {
   last_frame_ns_.store(now_ns(), std::memory_order_relaxed);
   const Event ev = parser.parse(frame);
   switch (ev.type) {
-    case EventType::new_message: {
-      Probe probe;
-      if (!parse_probe(ev.message, probe) || probe.sender >= n_) {
-        ++st.foreign;
-        return;
-      }
-      const std::uint64_t t = now_ns();
-      ++st.received;
-      ++received_;
-      if (sender_group_[probe.sender] != p.group || p.group == no_group) {
-        ++st.misrouted;  // a message from a room this client is not in
-        return;
-      }
-      if (p.from.empty()) p.from.resize(groups_[p.group].voices.size());
-      if (p.from[voice_slot_[probe.sender]].mark(probe.seq) == SeqTracker::Seen::duplicate) {
-        ++st.duplicates;
-        return;
-      }
-      ++unique_;
-      st.latency.record(t > probe.sent_ns ? (t - probe.sent_ns) / 1000 : 0);
-      st.last_rx_ns = t;
+  case EventType::new_message: {
+    Probe probe;
+    if (!parse_probe(ev.message, probe) || probe.sender >= n_) {
+      ++st.foreign;
       return;
     }
-    case EventType::welcome:
-      if (!p.welcomed.exchange(true)) {
-        ++welcomed_;
-        if (!p.settled.exchange(true)) {
-          ++settled_;
-          if (!senders_stop_) launch_next();
-        }
+    const std::uint64_t t = now_ns();
+    ++st.received;
+    ++received_;
+    if (sender_group_[probe.sender] != p.group || p.group == no_group) {
+      ++st.misrouted; // a message from a room this client is not in
+      return;
+    }
+    if (p.from.empty())
+      p.from.resize(groups_[p.group].voices.size());
+    if (p.from[voice_slot_[probe.sender]].mark(probe.seq) ==
+        SeqTracker::Seen::duplicate) {
+      ++st.duplicates;
+      return;
+    }
+    ++unique_;
+    st.latency.record(t > probe.sent_ns ? (t - probe.sent_ns) / 1000 : 0);
+    st.last_rx_ns = t;
+    return;
+  }
+  case EventType::welcome:
+    if (!p.welcomed.exchange(true)) {
+      ++welcomed_;
+      if (!p.settled.exchange(true)) {
+        ++settled_;
+        if (!senders_stop_)
+          launch_next();
       }
-      return;
-    case EventType::room_changed:
-      if (p.group != no_group && ev.room == groups_[p.group].room && !p.in_room.exchange(true))
-        ++in_room_;
-      bump(st.events, ev.type_name);
-      return;
-    case EventType::error:
-      bump(st.errors, ev.code.empty() ? std::string_view("(no code)") : ev.code);
-      return;
-    case EventType::other:
-      bump(st.events, ev.type_name);
-      return;
-    case EventType::bad_json:
-      ++st.bad_frames;
-      return;
+    }
+    return;
+  case EventType::room_changed:
+    if (p.group != no_group && ev.room == groups_[p.group].room &&
+        !p.in_room.exchange(true))
+      ++in_room_;
+    bump(st.events, ev.type_name);
+    return;
+  case EventType::error:
+    bump(st.errors, ev.code.empty() ? std::string_view("(no code)") : ev.code);
+    return;
+  case EventType::other:
+    bump(st.events, ev.type_name);
+    return;
+  case EventType::bad_json:
+    ++st.bad_frames;
+    return;
   }
 }
 
@@ -312,7 +321,8 @@ void LoadRun::tick(Sender& s) {
     s.next += s.period;
     ++burst;
     Peer& p = peers_[v];
-    if (p.closed || !p.welcomed) continue;  // a voice the server closed sends no more
+    if (p.closed || !p.welcomed)
+      continue; // a voice the server closed sends no more
     Probe probe{v, sent_by_voice_[v]++, now_ns()};
     p.conn->send(std::make_shared<const std::string>(
         send_message_frame(probe, o_.size, name_of(v))));
@@ -344,21 +354,23 @@ bool LoadRun::out_of_time() const {
 }
 
 void LoadRun::progress(const char* phase) {
-  if (o_.quiet) return;
-  std::fprintf(stderr,
-               "[chat-loadgen %s %.1fs] %s: opened=%llu welcomed=%llu failed=%llu open=%llu "
-               "in_room=%llu sent=%llu received=%llu/%llu closed_by_server=%llu dropped=%llu\n",
-               to_string(o_.mode), seconds_between(t_start_, Clock::now()), phase,
-               static_cast<unsigned long long>(opened_.load()),
-               static_cast<unsigned long long>(welcomed_.load()),
-               static_cast<unsigned long long>(connect_failed_.load()),
-               static_cast<unsigned long long>(open_now_.load()),
-               static_cast<unsigned long long>(in_room_.load()),
-               static_cast<unsigned long long>(sent_.load()),
-               static_cast<unsigned long long>(unique_.load()),
-               static_cast<unsigned long long>(expected_.load()),
-               static_cast<unsigned long long>(closed_by_server_.load()),
-               static_cast<unsigned long long>(dropped_.load()));
+  if (o_.quiet)
+    return;
+  std::fprintf(
+      stderr,
+      "[chat-loadgen %s %.1fs] %s: opened=%llu welcomed=%llu failed=%llu open=%llu "
+      "in_room=%llu sent=%llu received=%llu/%llu closed_by_server=%llu dropped=%llu\n",
+      to_string(o_.mode), seconds_between(t_start_, Clock::now()), phase,
+      static_cast<unsigned long long>(opened_.load()),
+      static_cast<unsigned long long>(welcomed_.load()),
+      static_cast<unsigned long long>(connect_failed_.load()),
+      static_cast<unsigned long long>(open_now_.load()),
+      static_cast<unsigned long long>(in_room_.load()),
+      static_cast<unsigned long long>(sent_.load()),
+      static_cast<unsigned long long>(unique_.load()),
+      static_cast<unsigned long long>(expected_.load()),
+      static_cast<unsigned long long>(closed_by_server_.load()),
+      static_cast<unsigned long long>(dropped_.load()));
   last_progress_ = Clock::now();
 }
 
@@ -366,7 +378,8 @@ void LoadRun::progress(const char* phase) {
 bool LoadRun::wait_until(const char* phase, Clock::time_point until,
                          const std::function<bool()>& done) {
   for (;;) {
-    if (done()) return true;
+    if (done())
+      return true;
     if (opened_.load() > 0 && open_now_.load() == 0 && settled_.load() >= n_) {
       progress("every connection is closed");
       return false;
@@ -376,8 +389,10 @@ bool LoadRun::wait_until(const char* phase, Clock::time_point until,
       return false;
     }
     const auto now = Clock::now();
-    if (now >= until) return false;
-    if (now - last_progress_ >= std::chrono::seconds(1)) progress(phase);
+    if (now >= until)
+      return false;
+    if (now - last_progress_ >= std::chrono::seconds(1))
+      progress(phase);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
@@ -411,34 +426,36 @@ void LoadRun::plan_groups() {
     }
   };
   switch (o_.mode) {
-    case Mode::fanout:
-      add_group("general", 0, n_, o_.senders);
+  case Mode::fanout:
+    add_group("general", 0, n_, o_.senders);
+    spread_senders(groups_[0], 0, o_.rate, o_.senders);
+    break;
+  case Mode::idle:
+    if (o_.chat_clients > 0 && o_.rate > 0 && o_.senders > 0) {
+      add_group(o_.chat_room, 0, o_.chat_clients, o_.senders);
       spread_senders(groups_[0], 0, o_.rate, o_.senders);
-      break;
-    case Mode::idle:
-      if (o_.chat_clients > 0 && o_.rate > 0 && o_.senders > 0) {
-        add_group(o_.chat_room, 0, o_.chat_clients, o_.senders);
-        spread_senders(groups_[0], 0, o_.rate, o_.senders);
-      }
-      break;
-    case Mode::rooms:
-      for (std::uint32_t first = 0, k = 0; first < n_; first += o_.room_size, ++k) {
-        const std::uint32_t count = std::min(o_.room_size, n_ - first);
-        add_group("r" + std::to_string(k), first, count, count);
-        Sender s;  // one stream per room; its members take turns
-        s.group = k;
-        s.voices = groups_.back().voices;
-        s.period = to_duration(1 / o_.room_rate);
-        senders_.push_back(std::move(s));
-      }
-      break;
-    case Mode::soak: break;  // soak_run.cpp runs it
+    }
+    break;
+  case Mode::rooms:
+    for (std::uint32_t first = 0, k = 0; first < n_; first += o_.room_size, ++k) {
+      const std::uint32_t count = std::min(o_.room_size, n_ - first);
+      add_group("r" + std::to_string(k), first, count, count);
+      Sender s; // one stream per room; its members take turns
+      s.group = k;
+      s.voices = groups_.back().voices;
+      s.period = to_duration(1 / o_.room_rate);
+      senders_.push_back(std::move(s));
+    }
+    break;
+  case Mode::soak:
+    break; // soak_run.cpp runs it
   }
 }
 
 void LoadRun::connect_all() {
   const std::uint32_t first_wave = std::min(o_.connect_concurrency, n_);
-  for (std::uint32_t k = 0; k < first_wave; ++k) asio::post(ioc_, [this] { launch_next(); });
+  for (std::uint32_t k = 0; k < first_wave; ++k)
+    asio::post(ioc_, [this] { launch_next(); });
   wait_until("connect", Clock::now() + to_duration(o_.connect_timeout),
              [&] { return settled_.load() >= n_; });
   senders_stop_ = false;
@@ -448,15 +465,18 @@ void LoadRun::connect_all() {
 bool LoadRun::move_into_rooms() {
   std::uint64_t asked = 0;
   for (const Group& g : groups_) {
-    if (g.room == "general") continue;
+    if (g.room == "general")
+      continue;
     auto frame = std::make_shared<const std::string>(change_room_frame(g.room));
     for (std::uint32_t i : g.members) {
-      if (!peers_[i].welcomed || peers_[i].closed) continue;
+      if (!peers_[i].welcomed || peers_[i].closed)
+        continue;
       peers_[i].conn->send(frame);
       ++asked;
     }
   }
-  if (asked == 0) return true;
+  if (asked == 0)
+    return true;
   return wait_until("change_room", Clock::now() + to_duration(o_.connect_timeout),
                     [&] { return in_room_.load() >= asked; });
 }
@@ -481,13 +501,15 @@ void LoadRun::start_senders() {
       const Peer& p = peers_[i];
       const bool in = g.room == "general" ? p.welcomed.load() : p.in_room.load();
       ready_[i] = in && !p.closed;
-      if (ready_[i]) ++g.ready;
+      if (ready_[i])
+        ++g.ready;
     }
   }
   const auto t0 = Clock::now() + std::chrono::milliseconds(50);
   load_t0_ = t0;
   load_start_ns_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch())
+          .count());
   const auto end = t0 + to_duration(o_.duration);
   const auto streams = senders_.size();
   for (std::size_t k = 0; k < streams; ++k) {
@@ -496,18 +518,21 @@ void LoadRun::start_senders() {
     s.next = t0 + std::chrono::duration_cast<Clock::duration>(
                       s.period * (static_cast<double>(k) / static_cast<double>(streams)));
     s.end = end;
-    s.timer = std::make_unique<asio::steady_timer>(peers_[s.voices.front()].conn->executor());
+    s.timer =
+        std::make_unique<asio::steady_timer>(peers_[s.voices.front()].conn->executor());
     arm(s);
   }
 }
 
 void LoadRun::close_all() {
   senders_stop_ = true;
-  for (std::uint32_t i = 0; i < n_; ++i) peers_[i].conn->close();
+  for (std::uint32_t i = 0; i < n_; ++i)
+    peers_[i].conn->close();
   const auto until = Clock::now() + std::chrono::seconds(3);
   while (open_now_.load() > 0 && Clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  for (std::uint32_t i = 0; i < n_; ++i) peers_[i].conn->abort();
+  for (std::uint32_t i = 0; i < n_; ++i)
+    peers_[i].conn->abort();
 }
 
 Report LoadRun::run() {
@@ -542,11 +567,13 @@ Report LoadRun::run() {
 
   // One server, or the sum over a cluster's nodes (nothing when one cannot be read).
   auto over_pids = [&](auto read) -> decltype(read(0)) {
-    if (o_.server_pids.empty()) return std::nullopt;
+    if (o_.server_pids.empty())
+      return std::nullopt;
     typename decltype(read(0))::value_type sum{};
     for (int pid : o_.server_pids) {
       auto x = read(pid);
-      if (!x) return std::nullopt;
+      if (!x)
+        return std::nullopt;
       sum += *x;
     }
     return sum;
@@ -557,7 +584,8 @@ Report LoadRun::run() {
 
   auto work = asio::make_work_guard(ioc_);
   std::vector<std::thread> threads;
-  for (std::uint32_t k = 0; k < o_.threads; ++k) threads.emplace_back([this] { ioc_.run(); });
+  for (std::uint32_t k = 0; k < o_.threads; ++k)
+    threads.emplace_back([this] { ioc_.run(); });
 
   // Phase 1: connect, at most connect-concurrency handshakes in flight.
   const auto t_connect = Clock::now();
@@ -565,7 +593,8 @@ Report LoadRun::run() {
   r.connect_s = seconds_between(t_connect, Clock::now());
   r.opened = opened_;
   r.welcomed = welcomed_;
-  r.handshakes_per_s = r.connect_s > 0 ? static_cast<double>(r.welcomed) / r.connect_s : 0;
+  r.handshakes_per_s =
+      r.connect_s > 0 ? static_cast<double>(r.welcomed) / r.connect_s : 0;
   progress("connected");
   r.rss_kib_connected = pid_rss();
   const auto t_all_in = Clock::now();
@@ -617,7 +646,8 @@ Report LoadRun::run() {
       measured = true;
     }
   }
-  if (!measured) w1 = mark();
+  if (!measured)
+    w1 = mark();
   r.measured_s = seconds_between(w0.at, w1.at);
   r.rss_kib_end = pid_rss();
   progress("done");
@@ -626,35 +656,44 @@ Report LoadRun::run() {
   work.reset();
   senders_stop_ = true;
   for (Sender& s : senders_)
-    if (s.timer) asio::post(s.timer->get_executor(), [&s] { s.timer->cancel(); });
+    if (s.timer)
+      asio::post(s.timer->get_executor(), [&s] { s.timer->cancel(); });
   // Everything is closed or aborted: the context runs out of work shortly.
   const auto stop_by = Clock::now() + std::chrono::seconds(3);
   while (!ioc_.stopped() && Clock::now() < stop_by)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ioc_.stop();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
 
-  const bool long_enough = r.measured_s >= 0.05;  // CPU ticks are 10 ms
+  const bool long_enough = r.measured_s >= 0.05; // CPU ticks are 10 ms
   if (w0.server && w1.server) {
     r.server_cpu_s = *w1.server - *w0.server;
-    if (long_enough) r.server_cpu_pct = 100 * *r.server_cpu_s / r.measured_s;
+    if (long_enough)
+      r.server_cpu_pct = 100 * *r.server_cpu_s / r.measured_s;
   }
   r.loadgen_cpu_s = w1.self - w0.self;
   r.loadgen_cpu_pct = long_enough ? 100 * r.loadgen_cpu_s / r.measured_s : 0;
-  if (t_load != Clock::time_point{}) r.duration_s = o_.duration;
+  if (t_load != Clock::time_point{})
+    r.duration_s = o_.duration;
   fill_results(r);
   if (r.server_cpu_s && r.load && r.received > 0)
-    r.server_cpu_us_per_delivery = *r.server_cpu_s * 1e6 / static_cast<double>(r.received);
+    r.server_cpu_us_per_delivery =
+        *r.server_cpu_s * 1e6 / static_cast<double>(r.received);
   if (r.rss_kib_start && r.rss_kib_connected && r.welcomed > 0)
     r.kib_per_conn = static_cast<double>(*r.rss_kib_connected - *r.rss_kib_start) /
                      static_cast<double>(r.welcomed);
   r.deadline_hit = cut_short_ || g_stop_requested.load();
   r.elapsed_s = seconds_between(t_start_, Clock::now());
 
-  if (r.welcomed == 0) r.exit_code = 1;
-  else if (r.load && (r.unique == 0 || r.expected == 0)) r.exit_code = 1;
-  else if (o_.max_lost >= 0 && r.lost > static_cast<std::uint64_t>(o_.max_lost)) r.exit_code = 1;
-  else if (r.deadline_hit) r.exit_code = 3;
+  if (r.welcomed == 0)
+    r.exit_code = 1;
+  else if (r.load && (r.unique == 0 || r.expected == 0))
+    r.exit_code = 1;
+  else if (o_.max_lost >= 0 && r.lost > static_cast<std::uint64_t>(o_.max_lost))
+    r.exit_code = 1;
+  else if (r.deadline_hit)
+    r.exit_code = 3;
   return r;
 }
 
@@ -669,8 +708,10 @@ void LoadRun::fill_results(Report& r) {
   std::uint64_t last_rx_ns = 0;
   for (const auto& st : thread_stats_) {
     latency.merge(st->latency);
-    for (const auto& [k, v] : st->events) r.events[k] += v;
-    for (const auto& [k, v] : st->errors) r.errors[k] += v;
+    for (const auto& [k, v] : st->events)
+      r.events[k] += v;
+    for (const auto& [k, v] : st->errors)
+      r.errors[k] += v;
     r.received += st->received;
     r.duplicates += st->duplicates;
     r.misrouted += st->misrouted;
@@ -678,10 +719,12 @@ void LoadRun::fill_results(Report& r) {
     r.bad_frames += st->bad_frames;
     last_rx_ns = std::max(last_rx_ns, st->last_rx_ns);
   }
-  if (!r.load) return;
+  if (!r.load)
+    return;
 
   r.senders = 0;
-  for (const Group& g : groups_) r.senders += g.voices.size();
+  for (const Group& g : groups_)
+    r.senders += g.voices.size();
   if (o_.mode == Mode::rooms) {
     r.rooms = groups_.size();
     r.room_size = o_.room_size;
@@ -690,7 +733,8 @@ void LoadRun::fill_results(Report& r) {
   // Per receiver: what its group's voices sent against what arrived, sender by sender.
   for (const Group& g : groups_) {
     std::uint64_t group_sent = 0;
-    for (std::uint32_t v : g.voices) group_sent += sent_by_voice_[v];
+    for (std::uint32_t v : g.voices)
+      group_sent += sent_by_voice_[v];
     for (std::uint32_t i : g.members) {
       const Peer& p = peers_[i];
       std::uint64_t got = 0;
@@ -699,12 +743,14 @@ void LoadRun::fill_results(Report& r) {
         r.out_of_order += tracker.out_of_order();
       }
       r.unique += got;
-      if (!ready_[i]) continue;
+      if (!ready_[i])
+        continue;
       ++r.receivers;
       r.expected += group_sent;
       const std::uint64_t lost = group_sent > got ? group_sent - got : 0;
       r.lost += lost;
-      if (!p.closed) r.lost_on_open += lost;
+      if (!p.closed)
+        r.lost_on_open += lost;
     }
   }
   if (r.send_s > 0) {
@@ -722,13 +768,15 @@ void LoadRun::fill_results(Report& r) {
   r.mean_ms = latency.mean_us() / 1000;
 }
 
-}  // namespace
+} // namespace
 
-void request_stop() { g_stop_requested = true; }
+void request_stop() {
+  g_stop_requested = true;
+}
 
 Report run_load(const Options& o) {
   LoadRun run(o);
   return run.run();
 }
 
-}  // namespace bench
+} // namespace bench

@@ -14,4 +14,4 @@ Report run_load(const Options& o);
 // Makes the run stop at the next check and report what it has (for SIGINT/SIGTERM).
 void request_stop();
 
-}  // namespace bench
+} // namespace bench

@@ -33,15 +33,16 @@ extern "C" void on_signal(int) {
   bench::request_soak_stop();
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   const bench::Options opts = bench::parse_options(argc, argv);
   const long nofile = bench::raise_nofile_limit();
   if (nofile > 0 && opts.clients + 64 > static_cast<unsigned long>(nofile))
-    std::fprintf(stderr,
-                 "chat-loadgen: warning: %u clients but only %ld file descriptors allowed\n",
-                 opts.clients, nofile);
+    std::fprintf(
+        stderr,
+        "chat-loadgen: warning: %u clients but only %ld file descriptors allowed\n",
+        opts.clients, nofile);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);

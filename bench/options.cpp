@@ -13,10 +13,14 @@ namespace bench {
 
 const char* to_string(Mode m) {
   switch (m) {
-    case Mode::fanout: return "fanout";
-    case Mode::idle: return "idle";
-    case Mode::rooms: return "rooms";
-    case Mode::soak: return "soak";
+  case Mode::fanout:
+    return "fanout";
+  case Mode::idle:
+    return "idle";
+  case Mode::rooms:
+    return "rooms";
+  case Mode::soak:
+    return "soak";
   }
   return "?";
 }
@@ -102,8 +106,8 @@ double parse_seconds(std::string_view key, const std::string& v) {
   errno = 0;
   double d = std::strtod(num.c_str(), &end);
   if (num.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d < 0)
-    fail("--" + std::string(key) + " wants a duration >= 0 (e.g. 10, 2.5s, 500ms), got '" +
-         v + "'");
+    fail("--" + std::string(key) +
+         " wants a duration >= 0 (e.g. 10, 2.5s, 500ms), got '" + v + "'");
   return d * scale;
 }
 
@@ -112,8 +116,8 @@ double parse_double(std::string_view key, const std::string& v, double min) {
   errno = 0;
   double d = std::strtod(v.c_str(), &end);
   if (v.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d < min)
-    fail("--" + std::string(key) + " wants a number >= " + std::to_string(min) + ", got '" +
-         v + "'");
+    fail("--" + std::string(key) + " wants a number >= " + std::to_string(min) +
+         ", got '" + v + "'");
   return d;
 }
 
@@ -124,7 +128,8 @@ std::vector<std::string> split_commas(const std::string& v) {
   for (;;) {
     auto comma = v.find(',', at);
     xs.push_back(v.substr(at, comma - at));
-    if (comma == std::string::npos) return xs;
+    if (comma == std::string::npos)
+      return xs;
     at = comma + 1;
   }
 }
@@ -141,39 +146,57 @@ long long parse_int(std::string_view key, const std::string& v, long long min,
 }
 
 Mode parse_mode(const std::string& v) {
-  if (v == "fanout") return Mode::fanout;
-  if (v == "idle") return Mode::idle;
-  if (v == "rooms") return Mode::rooms;
-  if (v == "soak") return Mode::soak;
+  if (v == "fanout")
+    return Mode::fanout;
+  if (v == "idle")
+    return Mode::idle;
+  if (v == "rooms")
+    return Mode::rooms;
+  if (v == "soak")
+    return Mode::soak;
   fail("unknown mode '" + v + "' (fanout, idle, rooms or soak)");
 }
 
 // Soak defaults that depend on other flags, and the checks of the soak's roles.
-template <class Given>
-void finish_soak_options(Options& o, const Given& given) {
-  if (!given("--clients=")) o.clients = 2000;
-  if (!given("--duration=")) o.duration = 600;
-  if (!given("--room-size=")) o.room_size = 20;
-  if (!given("--room-rate=")) o.room_rate = 2;
-  if (!given("--drain=")) o.drain = 30;  // slow readers catch up slowly; ends when all did
-  if (!given("--stable=")) o.stable = o.clients / 2;
-  if (!given("--slow=")) o.slow = o.clients / 40;
-  if (!given("--room-churn=")) o.room_churn = o.clients / 4;
-  if (o.threads != 1) fail("soak runs on one io thread (--threads=1)");
-  if (o.stable == 0) fail("soak needs --stable >= 1: the stable readers are its loss check");
+template <class Given> void finish_soak_options(Options& o, const Given& given) {
+  if (!given("--clients="))
+    o.clients = 2000;
+  if (!given("--duration="))
+    o.duration = 600;
+  if (!given("--room-size="))
+    o.room_size = 20;
+  if (!given("--room-rate="))
+    o.room_rate = 2;
+  if (!given("--drain="))
+    o.drain = 30; // slow readers catch up slowly; ends when all did
+  if (!given("--stable="))
+    o.stable = o.clients / 2;
+  if (!given("--slow="))
+    o.slow = o.clients / 40;
+  if (!given("--room-churn="))
+    o.room_churn = o.clients / 4;
+  if (o.threads != 1)
+    fail("soak runs on one io thread (--threads=1)");
+  if (o.stable == 0)
+    fail("soak needs --stable >= 1: the stable readers are its loss check");
   if (static_cast<std::uint64_t>(o.stable) + o.slow + o.room_churn > o.clients)
     fail("--stable + --slow + --room-churn (" +
          std::to_string(std::uint64_t{o.stable} + o.slow + o.room_churn) +
          ") must not exceed --clients (" + std::to_string(o.clients) + ")");
   const std::uint32_t rooms = (o.stable + o.room_size - 1) / o.room_size;
-  if (o.busy_rooms > rooms) o.busy_rooms = rooms;
-  if (o.slow > 0 && o.busy_rooms == 0) fail("--slow needs --busy-rooms >= 1");
-  if (o.pause_max < o.pause_min) fail("--pause-max must not be below --pause-min");
-  if (o.sample <= 0) fail("--sample must be above 0");
-  if (o.duration <= 0) fail("soak needs --duration above 0");
+  if (o.busy_rooms > rooms)
+    o.busy_rooms = rooms;
+  if (o.slow > 0 && o.busy_rooms == 0)
+    fail("--slow needs --busy-rooms >= 1");
+  if (o.pause_max < o.pause_min)
+    fail("--pause-max must not be below --pause-min");
+  if (o.sample <= 0)
+    fail("--sample must be above 0");
+  if (o.duration <= 0)
+    fail("soak needs --duration above 0");
 }
 
-}  // namespace
+} // namespace
 
 Options parse_options(int argc, char** argv) {
   Options o;
@@ -189,14 +212,20 @@ Options parse_options(int argc, char** argv) {
   };
   auto str = [](std::string_view k, std::string& dst) {
     return Setter{[k, &dst](const std::string& v) {
-      if (v.empty()) fail("--" + std::string(k) + " must not be empty");
+      if (v.empty())
+        fail("--" + std::string(k) + " must not be empty");
       dst = v;
     }};
   };
   const std::map<std::string, Setter, std::less<>> setters = {
-      {"mode", [&](const std::string& v) { o.mode = parse_mode(v); mode_seen = true; }},
+      {"mode",
+       [&](const std::string& v) {
+         o.mode = parse_mode(v);
+         mode_seen = true;
+       }},
       {"host", str("host", o.host)},
-      {"port", [&](const std::string& v) {
+      {"port",
+       [&](const std::string& v) {
          o.port = static_cast<std::uint16_t>(parse_int("port", v, 1, 65535));
        }},
       {"path", str("path", o.path)},
@@ -213,36 +242,55 @@ Options parse_options(int argc, char** argv) {
       {"chat-clients", u32("chat-clients", o.chat_clients, 0, 1000000)},
       {"chat-room", str("chat-room", o.chat_room)},
       {"room-size", u32("room-size", o.room_size, 1, 1000000)},
-      {"room-rate", [&](const std::string& v) { o.room_rate = parse_double("room-rate", v, 0); }},
+      {"room-rate",
+       [&](const std::string& v) { o.room_rate = parse_double("room-rate", v, 0); }},
       {"source-addrs", u32("source-addrs", o.source_addrs, 0, 254)},
-      {"connect-concurrency", u32("connect-concurrency", o.connect_concurrency, 1, 1000000)},
+      {"connect-concurrency",
+       u32("connect-concurrency", o.connect_concurrency, 1, 1000000)},
       {"connect-timeout", secs("connect-timeout", o.connect_timeout)},
       {"deadline", secs("deadline", o.deadline)},
       {"settle", secs("settle", o.settle)},
-      {"server-pid", [&](const std::string& v) {
+      {"server-pid",
+       [&](const std::string& v) {
          for (const auto& pid : split_commas(v))
-           o.server_pids.push_back(static_cast<int>(parse_int("server-pid", pid, 1, 1 << 30)));
+           o.server_pids.push_back(
+               static_cast<int>(parse_int("server-pid", pid, 1, 1 << 30)));
          o.server_pid = o.server_pids.front();
        }},
-      {"ports", [&](const std::string& v) {
+      {"ports",
+       [&](const std::string& v) {
          for (const auto& port : split_commas(v))
-           o.ports.push_back(static_cast<std::uint16_t>(parse_int("ports", port, 1, 65535)));
+           o.ports.push_back(
+               static_cast<std::uint16_t>(parse_int("ports", port, 1, 65535)));
        }},
-      {"max-lost", [&](const std::string& v) { o.max_lost = parse_int("max-lost", v, -1, 1LL << 62); }},
+      {"max-lost",
+       [&](const std::string& v) {
+         o.max_lost = parse_int("max-lost", v, -1, 1LL << 62);
+       }},
       {"stable", u32("stable", o.stable, 0, 1000000)},
       {"busy-rooms", u32("busy-rooms", o.busy_rooms, 0, 1000000)},
-      {"busy-rate", [&](const std::string& v) { o.busy_rate = parse_double("busy-rate", v, 0); }},
+      {"busy-rate",
+       [&](const std::string& v) { o.busy_rate = parse_double("busy-rate", v, 0); }},
       {"busy-size", u32("busy-size", o.busy_size, 1, 1 << 20)},
       {"slow", u32("slow", o.slow, 0, 1000000)},
       {"pause-min", secs("pause-min", o.pause_min)},
       {"pause-max", secs("pause-max", o.pause_max)},
       {"room-churn", u32("room-churn", o.room_churn, 0, 1000000)},
       {"churn-rooms", u32("churn-rooms", o.churn_rooms, 1, 1000000)},
-      {"connect-rate", [&](const std::string& v) { o.connect_rate = parse_double("connect-rate", v, 0); }},
+      {"connect-rate",
+       [&](const std::string& v) {
+         o.connect_rate = parse_double("connect-rate", v, 0);
+       }},
       {"sample", secs("sample", o.sample)},
       {"warmup", secs("warmup", o.warmup)},
-      {"max-rss-slope", [&](const std::string& v) { o.max_rss_slope = parse_double("max-rss-slope", v, 0); }},
-      {"seed", [&](const std::string& v) { o.seed = static_cast<std::uint64_t>(parse_int("seed", v, 0, 1LL << 62)); }},
+      {"max-rss-slope",
+       [&](const std::string& v) {
+         o.max_rss_slope = parse_double("max-rss-slope", v, 0);
+       }},
+      {"seed",
+       [&](const std::string& v) {
+         o.seed = static_cast<std::uint64_t>(parse_int("seed", v, 0, 1LL << 62));
+       }},
   };
 
   for (int i = 1; i < argc; ++i) {
@@ -256,7 +304,8 @@ Options parse_options(int argc, char** argv) {
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
-      if (mode_seen) fail("unexpected argument '" + arg + "'");
+      if (mode_seen)
+        fail("unexpected argument '" + arg + "'");
       o.mode = parse_mode(arg);
       mode_seen = true;
       continue;
@@ -267,18 +316,22 @@ Options parse_options(int argc, char** argv) {
     std::string key = arg.substr(2, eq - 2);
     std::string value = arg.substr(eq + 1);
     auto it = setters.find(key);
-    if (it == setters.end()) fail("unknown flag '--" + key + "'");
+    if (it == setters.end())
+      fail("unknown flag '--" + key + "'");
     it->second(value);
   }
 
-  if (o.path.empty() || o.path.front() != '/') fail("--path must start with '/'");
+  if (o.path.empty() || o.path.front() != '/')
+    fail("--path must start with '/'");
   auto given = [&](std::string_view flag) {
     return std::any_of(argv + 1, argv + argc, [flag](const char* a) {
       return std::string_view(a).rfind(flag, 0) == 0;
     });
   };
-  if (o.mode == Mode::soak) finish_soak_options(o, given);
-  if (!given("--senders=")) o.senders = std::min(o.senders, o.clients);
+  if (o.mode == Mode::soak)
+    finish_soak_options(o, given);
+  if (!given("--senders="))
+    o.senders = std::min(o.senders, o.clients);
   if (o.mode == Mode::fanout && o.senders > o.clients)
     fail("--senders (" + std::to_string(o.senders) + ") must not exceed --clients (" +
          std::to_string(o.clients) + ")");
@@ -288,24 +341,32 @@ Options parse_options(int argc, char** argv) {
     o.senders = o.chat_clients;
   if (o.mode == Mode::rooms && o.room_size > o.clients)
     fail("--room-size must not exceed --clients");
-  if (o.mode == Mode::fanout && o.senders == 0) fail("fanout needs --senders >= 1");
-  if (o.source_addrs == 0) o.source_addrs = 1 + o.clients / 16000;
+  if (o.mode == Mode::fanout && o.senders == 0)
+    fail("fanout needs --senders >= 1");
+  if (o.source_addrs == 0)
+    o.source_addrs = 1 + o.clients / 16000;
   return o;
 }
 
 double effective_deadline(const Options& o) {
-  if (o.deadline > 0) return o.deadline;
+  if (o.deadline > 0)
+    return o.deadline;
   double d = o.connect_timeout + 30;
   switch (o.mode) {
-    case Mode::fanout:
-    case Mode::rooms: d += o.settle + o.duration + o.drain + 10; break;
-    case Mode::idle:
-      d += o.hold;
-      if (o.chat_clients > 0) d += o.settle + o.duration + o.drain + 20;
-      break;
-    case Mode::soak: d += o.settle + o.duration + o.drain + 30; break;
+  case Mode::fanout:
+  case Mode::rooms:
+    d += o.settle + o.duration + o.drain + 10;
+    break;
+  case Mode::idle:
+    d += o.hold;
+    if (o.chat_clients > 0)
+      d += o.settle + o.duration + o.drain + 20;
+    break;
+  case Mode::soak:
+    d += o.settle + o.duration + o.drain + 30;
+    break;
   }
   return d;
 }
 
-}  // namespace bench
+} // namespace bench

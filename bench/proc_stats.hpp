@@ -18,4 +18,4 @@ double self_cpu_seconds();
 // Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.
 long raise_nofile_limit();
 
-}  // namespace bench
+} // namespace bench

@@ -7,21 +7,25 @@ namespace bench {
 std::string to_json_line(const Report& r) {
   JsonLine o;
   o.str("mode", r.mode);
-  if (!r.label.empty()) o.str("label", r.label);
+  if (!r.label.empty())
+    o.str("label", r.label);
   o.num("clients", std::uint64_t{r.clients});
   o.num("threads", std::uint64_t{r.threads});
   o.num("source_addrs", std::uint64_t{r.source_addrs});
   o.num("opened", r.opened);
   o.num("welcomed", r.welcomed);
   o.num("connect_errors", r.connect_errors);
-  if (!r.connect_error_kinds.empty()) o.counts("connect_error_kinds", r.connect_error_kinds);
+  if (!r.connect_error_kinds.empty())
+    o.counts("connect_error_kinds", r.connect_error_kinds);
   o.num("connect_s", r.connect_s);
   o.num("handshakes_per_s", r.handshakes_per_s);
   if (r.load) {
     o.num("settle_s", r.settle_s);
     o.num("senders", r.senders);
-    if (r.rooms) o.num("rooms", r.rooms);
-    if (r.room_size) o.num("room_size", r.room_size);
+    if (r.rooms)
+      o.num("rooms", r.rooms);
+    if (r.room_size)
+      o.num("room_size", r.room_size);
     o.num("receivers", r.receivers);
     o.num("duration_s", r.duration_s);
     o.num("send_s", r.send_s);
@@ -46,7 +50,8 @@ std::string to_json_line(const Report& r) {
     o.num("mean_ms", r.mean_ms);
     o.num("drain_s", r.drain_s);
   }
-  if (r.hold_s > 0) o.num("hold_s", r.hold_s);
+  if (r.hold_s > 0)
+    o.num("hold_s", r.hold_s);
   o.num("closed_by_server", r.closed_by_server);
   o.counts("close_codes", r.close_codes);
   o.num("dropped", r.dropped);
@@ -62,7 +67,8 @@ std::string to_json_line(const Report& r) {
     o.opt("server_rss_kib_connected", r.rss_kib_connected);
     o.opt("server_rss_kib_end", r.rss_kib_end);
     o.opt("server_kib_per_conn", r.kib_per_conn);
-    if (r.hold_server_cpu_pct) o.opt("hold_server_cpu_pct", r.hold_server_cpu_pct);
+    if (r.hold_server_cpu_pct)
+      o.opt("hold_server_cpu_pct", r.hold_server_cpu_pct);
   }
   o.num("loadgen_cpu_s", r.loadgen_cpu_s);
   o.num("loadgen_cpu_pct", r.loadgen_cpu_pct);
@@ -73,4 +79,4 @@ std::string to_json_line(const Report& r) {
   return o.done();
 }
 
-}  // namespace bench
+} // namespace bench

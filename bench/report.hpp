@@ -25,9 +25,9 @@ struct Report {
   double offered_msgs_per_s = 0, offered_deliveries_per_s = 0, deliveries_per_s = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
   double drain_s = 0;
-  double settle_s = 0;  // waiting for the server to go quiet before sending
+  double settle_s = 0; // waiting for the server to go quiet before sending
 
-  double hold_s = 0;  // idle
+  double hold_s = 0; // idle
 
   std::uint64_t closed_by_server = 0, dropped = 0, bad_frames = 0;
   std::map<std::string, std::uint64_t> close_codes, errors, events;
@@ -36,7 +36,7 @@ struct Report {
   std::optional<double> server_cpu_s, server_cpu_pct, server_cpu_us_per_delivery;
   std::optional<long> rss_kib_start, rss_kib_connected, rss_kib_end;
   std::optional<double> kib_per_conn;
-  std::optional<double> hold_server_cpu_pct;  // idle: server CPU while only holding
+  std::optional<double> hold_server_cpu_pct; // idle: server CPU while only holding
 
   double loadgen_cpu_s = 0, loadgen_cpu_pct = 0, measured_s = 0, elapsed_s = 0;
   bool deadline_hit = false;
@@ -45,4 +45,4 @@ struct Report {
 
 std::string to_json_line(const Report& r);
 
-}  // namespace bench
+} // namespace bench

@@ -8,18 +8,22 @@
 namespace bench {
 
 class SeqTracker {
- public:
+public:
   enum class Seen { first, duplicate };
 
   Seen mark(std::uint64_t seq) {
     const std::size_t word = static_cast<std::size_t>(seq / 64);
     const std::uint64_t bit = 1ULL << (seq % 64);
-    if (word >= bits_.size()) bits_.resize(word + 1 + bits_.size() / 2, 0);
-    if (bits_[word] & bit) return Seen::duplicate;
+    if (word >= bits_.size())
+      bits_.resize(word + 1 + bits_.size() / 2, 0);
+    if (bits_[word] & bit)
+      return Seen::duplicate;
     bits_[word] |= bit;
     ++unique_;
-    if (any_ && seq < highest_) ++out_of_order_;
-    if (!any_ || seq > highest_) highest_ = seq;
+    if (any_ && seq < highest_)
+      ++out_of_order_;
+    if (!any_ || seq > highest_)
+      highest_ = seq;
     any_ = true;
     return Seen::first;
   }
@@ -27,7 +31,7 @@ class SeqTracker {
   std::uint64_t unique() const { return unique_; }
   std::uint64_t out_of_order() const { return out_of_order_; }
 
- private:
+private:
   std::vector<std::uint64_t> bits_;
   std::uint64_t unique_ = 0;
   std::uint64_t highest_ = 0;
@@ -35,4 +39,4 @@ class SeqTracker {
   bool any_ = false;
 };
 
-}  // namespace bench
+} // namespace bench

@@ -16,7 +16,8 @@ std::optional<std::string> http_get(const std::string& ipv4, std::uint16_t port,
                                     const std::string& path, double timeout_s = 3);
 
 // `connections` of the /healthz answer.
-std::optional<std::uint64_t> healthz_connections(const std::string& ipv4, std::uint16_t port);
+std::optional<std::uint64_t> healthz_connections(const std::string& ipv4,
+                                                 std::uint16_t port);
 
 // The samples of one labelled counter in a Prometheus text answer, by the value of
 // `label`: for `chat_clients_closed_total` and `reason`, {"1008": n, "1013": n, ...}.
@@ -24,4 +25,4 @@ std::map<std::string, std::uint64_t> metric_by_label(const std::string& expositi
                                                      const std::string& name,
                                                      const std::string& label);
 
-}  // namespace bench
+} // namespace bench

@@ -13,20 +13,22 @@ std::string count_text(std::uint64_t n, const char* what) {
   return std::to_string(n) + " " + what;
 }
 
-}  // namespace
+} // namespace
 
 void judge(SoakReport& r) {
   // The trend leaves out the warm-up: rooms, histories (100 messages each), malloc's
   // arenas and the kernel's socket buffers fill to their working size first.
   std::vector<double> t_min, rss;
   for (const SoakSample& s : r.samples) {
-    if (s.t_s < r.warmup_s || !s.rss_kib) continue;
+    if (s.t_s < r.warmup_s || !s.rss_kib)
+      continue;
     t_min.push_back(s.t_s / 60);
     rss.push_back(static_cast<double>(*s.rss_kib));
     r.rss_min_kib = std::min(r.rss_min_kib.value_or(*s.rss_kib), *s.rss_kib);
     r.rss_max_kib = std::max(r.rss_max_kib.value_or(*s.rss_kib), *s.rss_kib);
   }
-  if (t_min.size() >= 3) r.rss_slope_kib_per_min = least_squares_slope(t_min, rss);
+  if (t_min.size() >= 3)
+    r.rss_slope_kib_per_min = least_squares_slope(t_min, rss);
   // A trend needs time: over a minute or two, the rooms' histories still filling (the
   // quiet rooms take a minute or more to reach history-size) and the slow readers'
   // queues (up to 1 MiB each, coming and going) make a slope of noise.
@@ -39,46 +41,78 @@ void judge(SoakReport& r) {
       cpu += *s.cpu_pct;
       ++cpu_n;
     }
-  if (cpu_n > 0) r.server_cpu_pct_mean = cpu / static_cast<double>(cpu_n);
+  if (cpu_n > 0)
+    r.server_cpu_pct_mean = cpu / static_cast<double>(cpu_n);
 
   auto& f = r.failures;
-  if (r.server_died) f.push_back("the server died");
-  if (r.unique == 0) f.push_back("no stable reader received anything");
-  if (r.stable_not_ready) f.push_back(count_text(r.stable_not_ready, "stable readers never got into their room"));
-  if (r.lost) f.push_back(count_text(r.lost, "deliveries lost by stable readers"));
-  if (r.duplicates) f.push_back(count_text(r.duplicates, "duplicate deliveries to stable readers"));
-  if (r.out_of_order) f.push_back(count_text(r.out_of_order, "deliveries out of order (per sender) to stable readers"));
-  if (r.misrouted) f.push_back(count_text(r.misrouted, "messages from another room at stable readers"));
-  if (r.stable_closed) f.push_back(count_text(r.stable_closed, "stable readers closed by the server"));
-  if (r.slow_lost_on_open) f.push_back(count_text(r.slow_lost_on_open, "deliveries lost by slow readers the server did not close"));
-  if (r.slow_duplicates) f.push_back(count_text(r.slow_duplicates, "duplicate deliveries to slow readers"));
-  if (r.slow_out_of_order) f.push_back(count_text(r.slow_out_of_order, "deliveries out of order to slow readers"));
-  if (r.slow_misrouted) f.push_back(count_text(r.slow_misrouted, "messages from another room at slow readers"));
-  if (r.wrong_room) f.push_back(count_text(r.wrong_room, "frames of a room the client was not in"));
-  if (r.changes_unanswered) f.push_back(count_text(r.changes_unanswered, "change_room without room_changed"));
-  if (r.unexpected_room_changed) f.push_back(count_text(r.unexpected_room_changed, "room_changed nobody asked for"));
+  if (r.server_died)
+    f.push_back("the server died");
+  if (r.unique == 0)
+    f.push_back("no stable reader received anything");
+  if (r.stable_not_ready)
+    f.push_back(
+        count_text(r.stable_not_ready, "stable readers never got into their room"));
+  if (r.lost)
+    f.push_back(count_text(r.lost, "deliveries lost by stable readers"));
+  if (r.duplicates)
+    f.push_back(count_text(r.duplicates, "duplicate deliveries to stable readers"));
+  if (r.out_of_order)
+    f.push_back(count_text(r.out_of_order,
+                           "deliveries out of order (per sender) to stable readers"));
+  if (r.misrouted)
+    f.push_back(count_text(r.misrouted, "messages from another room at stable readers"));
+  if (r.stable_closed)
+    f.push_back(count_text(r.stable_closed, "stable readers closed by the server"));
+  if (r.slow_lost_on_open)
+    f.push_back(count_text(r.slow_lost_on_open,
+                           "deliveries lost by slow readers the server did not close"));
+  if (r.slow_duplicates)
+    f.push_back(count_text(r.slow_duplicates, "duplicate deliveries to slow readers"));
+  if (r.slow_out_of_order)
+    f.push_back(
+        count_text(r.slow_out_of_order, "deliveries out of order to slow readers"));
+  if (r.slow_misrouted)
+    f.push_back(
+        count_text(r.slow_misrouted, "messages from another room at slow readers"));
+  if (r.wrong_room)
+    f.push_back(count_text(r.wrong_room, "frames of a room the client was not in"));
+  if (r.changes_unanswered)
+    f.push_back(count_text(r.changes_unanswered, "change_room without room_changed"));
+  if (r.unexpected_room_changed)
+    f.push_back(count_text(r.unexpected_room_changed, "room_changed nobody asked for"));
   std::uint64_t errors = 0;
-  for (const auto& [code, n] : r.errors) errors += n;
-  if (errors) f.push_back(count_text(errors, "error events not caused on purpose"));
-  if (r.unexpected_closes) f.push_back(count_text(r.unexpected_closes, "unexpected closes by the server"));
-  if (r.connect_errors) f.push_back(count_text(r.connect_errors, "failed connects"));
-  if (r.bad_not_closed) f.push_back(count_text(r.bad_not_closed, "invalid-frame clients not closed with 1008"));
+  for (const auto& [code, n] : r.errors)
+    errors += n;
+  if (errors)
+    f.push_back(count_text(errors, "error events not caused on purpose"));
+  if (r.unexpected_closes)
+    f.push_back(count_text(r.unexpected_closes, "unexpected closes by the server"));
+  if (r.connect_errors)
+    f.push_back(count_text(r.connect_errors, "failed connects"));
+  if (r.bad_not_closed)
+    f.push_back(
+        count_text(r.bad_not_closed, "invalid-frame clients not closed with 1008"));
   if (r.rss_trend_judged && *r.rss_slope_kib_per_min > r.max_rss_slope)
     f.push_back("server RSS grows " + JsonLine::number(*r.rss_slope_kib_per_min) +
-                " KiB/min after warm-up (limit " + JsonLine::number(r.max_rss_slope) + ")");
+                " KiB/min after warm-up (limit " + JsonLine::number(r.max_rss_slope) +
+                ")");
 
-  if (r.deadline_hit) r.exit_code = 3;
-  else r.exit_code = f.empty() ? 0 : 1;
+  if (r.deadline_hit)
+    r.exit_code = 3;
+  else
+    r.exit_code = f.empty() ? 0 : 1;
 }
 
 std::string to_json_line(const SoakReport& r) {
   JsonLine o;
   o.str("mode", "soak");
-  if (!r.label.empty()) o.str("label", r.label);
+  if (!r.label.empty())
+    o.str("label", r.label);
   o.str("verdict", r.exit_code == 0 ? "pass" : r.exit_code == 3 ? "cut short" : "fail");
   {
     boost::json::array reasons;
-    for (const auto& s : r.failures) reasons.emplace_back(s);
+    for (const auto& s : r.failures)
+      reasons.emplace_back(s);
     o.raw("failures", boost::json::serialize(reasons));
   }
   o.num("clients", std::uint64_t{r.clients});
@@ -100,7 +134,8 @@ std::string to_json_line(const SoakReport& r) {
   o.num("opened", r.opened);
   o.num("welcomed", r.welcomed);
   o.num("connect_errors", r.connect_errors);
-  if (!r.connect_error_kinds.empty()) o.counts("connect_error_kinds", r.connect_error_kinds);
+  if (!r.connect_error_kinds.empty())
+    o.counts("connect_error_kinds", r.connect_error_kinds);
   o.counts("close_codes", r.close_codes);
   o.num("unexpected_closes", r.unexpected_closes);
 
@@ -155,7 +190,8 @@ std::string to_json_line(const SoakReport& r) {
   o.counts("errors_on_purpose", r.errors_on_purpose);
   o.counts("events", r.events);
 
-  if (r.server_pid) o.num("server_pid", static_cast<std::uint64_t>(*r.server_pid));
+  if (r.server_pid)
+    o.num("server_pid", static_cast<std::uint64_t>(*r.server_pid));
   o.boolean("server_died", r.server_died);
   o.counts("server_closes", r.server_closes);
   o.opt("server_rss_kib_start", r.rss_kib_start);
@@ -186,7 +222,8 @@ std::string to_json_line(const SoakReport& r) {
     x.num("frames_per_s", s.frames_per_s);
     x.num("loadgen_cpu_pct", s.loadgen_cpu_pct);
     x.num("slow_1013", s.slow_1013);
-    if (samples.size() > 1) samples += ',';
+    if (samples.size() > 1)
+      samples += ',';
     samples += x.done();
   }
   samples += ']';
@@ -194,4 +231,4 @@ std::string to_json_line(const SoakReport& r) {
   return o.done();
 }
 
-}  // namespace bench
+} // namespace bench

@@ -7,14 +7,13 @@
 #include "wire.hpp"
 #include "ws_connection.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -48,12 +47,12 @@ constexpr double bad_close_wait_s = 10;
 // does not read piles up in the server's queue (bounded by max-outbound-bytes, then 1013)
 // and not in a loopback receive buffer that autotuning grows to many MiB (measured: 2.7
 // MB after 25 s at 100 KB/s, and the server's queue stayed empty).
-constexpr int slow_receive_buffer = 128 * 1024;  // the kernel doubles it
+constexpr int slow_receive_buffer = 128 * 1024; // the kernel doubles it
 
 std::uint64_t now_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-          .count());
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        Clock::now().time_since_epoch())
+                                        .count());
 }
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
@@ -61,58 +60,63 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 }
 
 Clock::duration to_duration(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(seconds));
 }
 
 enum class Role : std::uint8_t { stable, slow, room_churn, conn_churn };
 
 const char* role_name(Role r) {
   switch (r) {
-    case Role::stable: return "stable";
-    case Role::slow: return "slow";
-    case Role::room_churn: return "room_churn";
-    case Role::conn_churn: return "conn_churn";
+  case Role::stable:
+    return "stable";
+  case Role::slow:
+    return "slow";
+  case Role::room_churn:
+    return "room_churn";
+  case Role::conn_churn:
+    return "conn_churn";
   }
   return "?";
 }
 
-template <class Map>
-void bump(Map& m, std::string_view key) {
+template <class Map> void bump(Map& m, std::string_view key) {
   auto it = m.find(key);
-  if (it == m.end()) it = m.emplace(std::string(key), 0).first;
+  if (it == m.end())
+    it = m.emplace(std::string(key), 0).first;
   ++it->second;
 }
 
 // One client index and whatever connection it has now. Touched on the io thread only.
 struct Slot {
   Role role = Role::stable;
-  std::uint32_t home = none;  // stable, slow: index of its room in rooms_
-  std::uint32_t voice = none; // stable: its place among its room's voices
-  std::shared_ptr<WsConnection> conn;  // null between connections
-  std::unique_ptr<asio::steady_timer> timer;  // the role's next step
-  std::uint64_t gen = 0;      // bumped per connection: a timer of an older one does nothing
+  std::uint32_t home = none;                 // stable, slow: index of its room in rooms_
+  std::uint32_t voice = none;                // stable: its place among its room's voices
+  std::shared_ptr<WsConnection> conn;        // null between connections
+  std::unique_ptr<asio::steady_timer> timer; // the role's next step
+  std::uint64_t gen = 0; // bumped per connection: a timer of an older one does nothing
   bool open = false, welcomed = false;
-  bool settled = false;       // population: in its first room, or failed
-  bool in_use = false;        // conn churn: has a connection
-  bool bad = false;           // conn churn: sends invalid frames
-  std::string room;           // by the last welcome / room_changed
-  std::string previous;       // the room before that
-  std::string pending;        // change_room sent, room_changed not yet seen
+  bool settled = false; // population: in its first room, or failed
+  bool in_use = false;  // conn churn: has a connection
+  bool bad = false;     // conn churn: sends invalid frames
+  std::string room;     // by the last welcome / room_changed
+  std::string previous; // the room before that
+  std::string pending;  // change_room sent, room_changed not yet seen
   // stable, slow: what arrived from each voice of the home room.
   std::vector<SeqTracker> from;
-  bool ready = false;         // stable: in its room when the load began
-  bool tracking = false;      // slow: in its room on this connection, `base` taken
-  std::vector<std::uint64_t> base;     // slow: the first sequence it must get, by voice
-  std::vector<std::uint64_t> counted;  // slow: distinct sequences >= base, by voice
+  bool ready = false;              // stable: in its room when the load began
+  bool tracking = false;           // slow: in its room on this connection, `base` taken
+  std::vector<std::uint64_t> base; // slow: the first sequence it must get, by voice
+  std::vector<std::uint64_t> counted; // slow: distinct sequences >= base, by voice
 };
 
 // A room of stable readers; its voices (the stable members) take turns sending.
 struct StableRoom {
   std::string name;
   bool busy = false;
-  std::uint32_t size = 64;  // bytes of message text
+  std::uint32_t size = 64; // bytes of message text
   std::vector<std::uint32_t> voices, slow;
-  std::uint64_t ready = 0;  // stable members in the room when the load began
+  std::uint64_t ready = 0; // stable members in the room when the load began
   std::size_t turn = 0;
   Clock::duration period{};
   Clock::time_point next{};
@@ -120,24 +124,27 @@ struct StableRoom {
 };
 
 class SoakRun final : public WsEvents {
- public:
+public:
   explicit SoakRun(const Options& o) : o_(o), n_(o.clients), rng_(o.seed) {}
 
   SoakReport run();
 
   // WsEvents, on the io thread.
   void on_open(WsConnection& c) override;
-  void on_connect_failed(WsConnection& c, std::string_view stage, const std::string& error,
-                         int http_status) override;
+  void on_connect_failed(WsConnection& c, std::string_view stage,
+                         const std::string& error, int http_status) override;
   void on_text(WsConnection& c, std::string_view frame) override;
   void on_closed(WsConnection& c, CloseKind kind, int close_code,
                  const std::string& error) override;
 
- private:
+private:
   // Control thread.
   void plan();
-  bool out_of_time() const { return g_stop_requested.load() || Clock::now() >= deadline_; }
-  bool wait_until(const char* phase, Clock::time_point until, const std::function<bool()>& done);
+  bool out_of_time() const {
+    return g_stop_requested.load() || Clock::now() >= deadline_;
+  }
+  bool wait_until(const char* phase, Clock::time_point until,
+                  const std::function<bool()>& done);
   void progress(const char* phase);
   SoakSample take_sample(double t_s);
   template <class F> void on_io_and_wait(F f);
@@ -145,7 +152,9 @@ class SoakRun final : public WsEvents {
   void results(SoakReport& r);
 
   // io thread.
-  std::string name_of(std::uint32_t i) const { return o_.name_prefix + std::to_string(i); }
+  std::string name_of(std::uint32_t i) const {
+    return o_.name_prefix + std::to_string(i);
+  }
   std::string server_ip() const {
     return server_.address().is_v4() ? server_.address().to_string() : "127.0.0.1";
   }
@@ -189,17 +198,17 @@ class SoakRun final : public WsEvents {
   std::vector<Slot> slots_;
   std::vector<StableRoom> rooms_;
   std::vector<std::string> churn_rooms_;
-  std::vector<std::uint32_t> population_;  // stable, slow, room churn: connected first
+  std::vector<std::uint32_t> population_; // stable, slow, room churn: connected first
   std::size_t next_population_ = 0;
-  std::vector<std::uint32_t> free_;        // conn churn slots without a connection
+  std::vector<std::uint32_t> free_; // conn churn slots without a connection
   std::uint32_t conn_slots_ = 0;
-  std::vector<std::uint64_t> sent_by_slot_;  // each slot's next sequence number
-  double churn_life_max_ = 1;                // seconds a conn churn client stays at most
+  std::vector<std::uint64_t> sent_by_slot_; // each slot's next sequence number
+  double churn_life_max_ = 1;               // seconds a conn churn client stays at most
   Clock::duration launch_period_{};
   Clock::time_point next_launch_{};
   std::unique_ptr<asio::steady_timer> launcher_;
-  bool loading_ = false;   // the load runs: roles act, slow readers reconnect
-  bool stopping_ = false;  // the load ended: no new step starts
+  bool loading_ = false;  // the load runs: roles act, slow readers reconnect
+  bool stopping_ = false; // the load ended: no new step starts
   LatencyHistogram latency_;
 
   // Read by the control thread while the run goes on.
@@ -216,7 +225,8 @@ class SoakRun final : public WsEvents {
   std::uint64_t slow_duplicates_ = 0, slow_out_of_order_ = 0, slow_misrouted_ = 0;
   std::uint64_t changes_asked_ = 0, changes_ok_ = 0, changes_abandoned_ = 0;
   std::uint64_t unexpected_room_changed_ = 0, old_room_after_change_ = 0;
-  std::uint64_t churn_connects_ = 0, churn_closed_ = 0, churn_cut_ = 0, churn_skipped_ = 0;
+  std::uint64_t churn_connects_ = 0, churn_closed_ = 0, churn_cut_ = 0,
+                churn_skipped_ = 0;
   std::uint64_t bad_clients_ = 0, bad_closed_1008_ = 0, bad_not_closed_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> connect_error_kinds_, close_codes_;
   std::map<std::string, std::uint64_t, std::less<>> errors_, errors_on_purpose_, events_;
@@ -234,7 +244,7 @@ class SoakRun final : public WsEvents {
 
 Slot* SoakRun::current(WsConnection& c) {
   Slot& s = slots_[c.id()];
-  return s.conn.get() == &c ? &s : nullptr;  // else a connection the slot has left behind
+  return s.conn.get() == &c ? &s : nullptr; // else a connection the slot has left behind
 }
 
 void SoakRun::connect(std::uint32_t i) {
@@ -253,17 +263,20 @@ void SoakRun::connect(std::uint32_t i) {
   t.host_header = host_header_;
   t.target = o_.path + "?name=" + name_of(i);
   t.handshake_timeout_s = o_.connect_timeout;
-  if (s.role == Role::slow) t.receive_buffer_bytes = slow_receive_buffer;
+  if (s.role == Role::slow)
+    t.receive_buffer_bytes = slow_receive_buffer;
   s.conn->start(std::move(t));
 }
 
 void SoakRun::launch_population() {
-  if (next_population_ < population_.size()) connect(population_[next_population_++]);
+  if (next_population_ < population_.size())
+    connect(population_[next_population_++]);
 }
 
 // A population client is in its first room, or failed: the next one may connect.
 void SoakRun::settle_population(Slot& s) {
-  if (s.settled || s.role == Role::conn_churn) return;
+  if (s.settled || s.role == Role::conn_churn)
+    return;
   s.settled = true;
   ++population_settled_;
   launch_population();
@@ -272,7 +285,8 @@ void SoakRun::settle_population(Slot& s) {
 const std::string& SoakRun::random_churn_room(const std::string& except) {
   const auto k = churn_rooms_.size();
   std::size_t pick = std::uniform_int_distribution<std::size_t>(0, k - 1)(rng_);
-  if (churn_rooms_[pick] == except && k > 1) pick = (pick + 1) % k;
+  if (churn_rooms_[pick] == except && k > 1)
+    pick = (pick + 1) % k;
   return churn_rooms_[pick];
 }
 
@@ -286,25 +300,30 @@ void SoakRun::ask_room(std::uint32_t i, const std::string& room) {
 void SoakRun::send_probe(std::uint32_t i, std::size_t size) {
   Slot& s = slots_[i];
   Probe p{i, sent_by_slot_[i]++, now_ns()};
-  s.conn->send(std::make_shared<const std::string>(send_message_frame(p, size, name_of(i))));
+  s.conn->send(
+      std::make_shared<const std::string>(send_message_frame(p, size, name_of(i))));
   ++messages_sent_;
 }
 
 // Runs `step` for slot i in `seconds`, unless the slot has a newer connection by then or
 // the load has stopped. One pending step per slot: a new one replaces it.
-void SoakRun::after(std::uint32_t i, double seconds, void (SoakRun::*step)(std::uint32_t)) {
+void SoakRun::after(std::uint32_t i, double seconds,
+                    void (SoakRun::*step)(std::uint32_t)) {
   Slot& s = slots_[i];
-  if (!s.timer) s.timer = std::make_unique<asio::steady_timer>(ioc_);
+  if (!s.timer)
+    s.timer = std::make_unique<asio::steady_timer>(ioc_);
   s.timer->expires_after(to_duration(seconds));
   s.timer->async_wait([this, i, step, gen = s.gen](const boost::system::error_code& ec) {
-    if (ec || stopping_ || slots_[i].gen != gen) return;
+    if (ec || stopping_ || slots_[i].gen != gen)
+      return;
     (this->*step)(i);
   });
 }
 
 void SoakRun::on_open(WsConnection& c) {
   Slot* s = current(c);
-  if (!s) return;
+  if (!s)
+    return;
   s->open = true;
   ++opened_;
   ++open_now_;
@@ -313,11 +332,12 @@ void SoakRun::on_open(WsConnection& c) {
 void SoakRun::on_connect_failed(WsConnection& c, std::string_view stage,
                                 const std::string& error, int http_status) {
   Slot* s = current(c);
-  if (!s) return;
+  if (!s)
+    return;
   ++connect_errors_;
-  bump(connect_error_kinds_, std::string(role_name(s->role)) + " " + std::string(stage) +
-                                 ": " +
-                                 (http_status ? "HTTP " + std::to_string(http_status) : error));
+  bump(connect_error_kinds_,
+       std::string(role_name(s->role)) + " " + std::string(stage) + ": " +
+           (http_status ? "HTTP " + std::to_string(http_status) : error));
   s->conn.reset();
   const auto i = c.id();
   settle_population(*s);
@@ -332,54 +352,64 @@ void SoakRun::on_connect_failed(WsConnection& c, std::string_view stage,
 void SoakRun::on_closed(WsConnection& c, CloseKind kind, int close_code,
                         const std::string&) {
   Slot* sp = current(c);
-  if (!sp) return;
+  if (!sp)
+    return;
   Slot& s = *sp;
   const auto i = c.id();
   s.open = false;
   --open_now_;
   const bool by_server = kind == CloseKind::by_server;
   if (kind != CloseKind::by_us) {
-    bump(close_codes_, std::string(role_name(s.role)) + ":" +
-                           (by_server ? std::to_string(close_code) : std::string("none")));
+    bump(close_codes_,
+         std::string(role_name(s.role)) + ":" +
+             (by_server ? std::to_string(close_code) : std::string("none")));
     bool expected = false;
     if (s.role == Role::slow && by_server && close_code == 1013) {
       ++slow_1013_;
       expected = true;
     } else if (s.role == Role::slow && !by_server) {
-      ++slow_dropped_;  // cut: no pong while it did not read, or its 1013 could not leave
+      ++slow_dropped_; // cut: no pong while it did not read, or its 1013 could not leave
       expected = true;
     } else if (s.bad && by_server && close_code == 1008) {
       ++bad_closed_1008_;
       expected = true;
     }
-    if (!expected) ++unexpected_closes_;
-    if (s.role == Role::stable) ++stable_closed_;
+    if (!expected)
+      ++unexpected_closes_;
+    if (s.role == Role::stable)
+      ++stable_closed_;
   }
-  if (!s.pending.empty()) ++changes_abandoned_;
+  if (!s.pending.empty())
+    ++changes_abandoned_;
   s.pending.clear();
-  if (s.timer) s.timer->cancel();
+  if (s.timer)
+    s.timer->cancel();
   s.conn.reset();
-  ++s.gen;  // the role's pending step belonged to this connection
+  ++s.gen; // the role's pending step belonged to this connection
   settle_population(s);
   switch (s.role) {
-    case Role::slow:
-      fold_slow(s);
-      if (loading_ && !stopping_) after(i, uniform(1, 3), &SoakRun::slow_reconnect);
-      break;
-    case Role::conn_churn:
-      s.in_use = false;
-      free_.push_back(i);
-      break;
-    case Role::stable:
-    case Role::room_churn: break;  // they do not come back: the close was counted
+  case Role::slow:
+    fold_slow(s);
+    if (loading_ && !stopping_)
+      after(i, uniform(1, 3), &SoakRun::slow_reconnect);
+    break;
+  case Role::conn_churn:
+    s.in_use = false;
+    free_.push_back(i);
+    break;
+  case Role::stable:
+  case Role::room_churn:
+    break; // they do not come back: the close was counted
   }
 }
 
 // No frame may name a room the client is not in (by its last welcome or room_changed).
 void SoakRun::check_room(const Slot& s, std::string_view room) {
-  if (room.empty() || room == s.room) return;
+  if (room.empty() || room == s.room)
+    return;
   ++wrong_room_;
-  if (room == s.previous) ++old_room_after_change_;
+  if (room == s.previous)
+    ++old_room_after_change_;
 }
 
 void SoakRun::on_message(Slot& s, std::string_view text, std::string_view room) {
@@ -390,38 +420,46 @@ void SoakRun::on_message(Slot& s, std::string_view text, std::string_view room) 
     ++foreign_;
     return;
   }
-  if (s.role != Role::stable && s.role != Role::slow) return;
+  if (s.role != Role::stable && s.role != Role::slow)
+    return;
   // Before its move (general, where connection churn clients chat) nothing is tracked.
-  if (s.room != rooms_[s.home].name) return;
+  if (s.room != rooms_[s.home].name)
+    return;
   const Slot& from = slots_[p.sender];
   const bool slow = s.role == Role::slow;
   if (from.role != Role::stable || from.home != s.home) {
     ++(slow ? slow_misrouted_ : misrouted_);
     return;
   }
-  if (s.from.size() != rooms_[s.home].voices.size()) s.from.resize(rooms_[s.home].voices.size());
+  if (s.from.size() != rooms_[s.home].voices.size())
+    s.from.resize(rooms_[s.home].voices.size());
   if (s.from[from.voice].mark(p.seq) == SeqTracker::Seen::duplicate) {
     ++(slow ? slow_duplicates_ : duplicates_);
     return;
   }
   if (slow) {
-    if (s.tracking && p.seq >= s.base[from.voice]) ++s.counted[from.voice];
+    if (s.tracking && p.seq >= s.base[from.voice])
+      ++s.counted[from.voice];
     return;
   }
-  if (s.ready) ++stable_unique_;
+  if (s.ready)
+    ++stable_unique_;
   const std::uint64_t t = now_ns();
   latency_.record(t > p.sent_ns ? (t - p.sent_ns) / 1000 : 0);
 }
 
 void SoakRun::on_room_changed(std::uint32_t i, std::string_view room) {
   Slot& s = slots_[i];
-  if (s.pending.empty() || room != s.pending) ++unexpected_room_changed_;
-  else ++changes_ok_;
+  if (s.pending.empty() || room != s.pending)
+    ++unexpected_room_changed_;
+  else
+    ++changes_ok_;
   s.previous = std::move(s.room);
   s.room = std::string(room);
   s.pending.clear();
   settle_population(s);
-  if (s.role != Role::slow || s.room != rooms_[s.home].name) return;
+  if (s.role != Role::slow || s.room != rooms_[s.home].name)
+    return;
   // From here on this connection must get every message its room's voices send: the
   // server joined it before answering, and what is sent from now on is published after.
   const StableRoom& r = rooms_[s.home];
@@ -429,45 +467,64 @@ void SoakRun::on_room_changed(std::uint32_t i, std::string_view room) {
   s.from.assign(r.voices.size(), SeqTracker{});
   s.base.resize(r.voices.size());
   s.counted.assign(r.voices.size(), 0);
-  for (std::size_t k = 0; k < r.voices.size(); ++k) s.base[k] = sent_by_slot_[r.voices[k]];
-  if (loading_ && !stopping_) after(i, uniform(2, 10), &SoakRun::slow_pause);
+  for (std::size_t k = 0; k < r.voices.size(); ++k)
+    s.base[k] = sent_by_slot_[r.voices[k]];
+  if (loading_ && !stopping_)
+    after(i, uniform(2, 10), &SoakRun::slow_pause);
 }
 
 void SoakRun::on_text(WsConnection& c, std::string_view frame) {
   thread_local EventParser parser;
   Slot* sp = current(c);
-  if (!sp) return;
+  if (!sp)
+    return;
   Slot& s = *sp;
   const auto i = c.id();
   ++frames_;
   last_frame_ns_.store(now_ns(), std::memory_order_relaxed);
   const Event ev = parser.parse(frame);
   switch (ev.type) {
-    case EventType::new_message: on_message(s, ev.message, ev.room); return;
-    case EventType::welcome:
-      if (s.welcomed) return;
-      s.welcomed = true;
-      ++welcomed_;
-      s.room = std::string(ev.room);
-      switch (s.role) {
-        case Role::stable:
-        case Role::slow: ask_room(i, rooms_[s.home].name); break;
-        case Role::room_churn: ask_room(i, random_churn_room({})); break;
-        case Role::conn_churn: churn_welcome(i); break;
-      }
+  case EventType::new_message:
+    on_message(s, ev.message, ev.room);
+    return;
+  case EventType::welcome:
+    if (s.welcomed)
       return;
-    case EventType::room_changed: on_room_changed(i, ev.room); return;
-    case EventType::error: {
-      const std::string_view code = ev.code.empty() ? std::string_view("(no code)") : ev.code;
-      if (s.bad && code == "bad_json") bump(errors_on_purpose_, code);
-      else bump(errors_, std::string(role_name(s.role)) + ":" + std::string(code));
-      return;
+    s.welcomed = true;
+    ++welcomed_;
+    s.room = std::string(ev.room);
+    switch (s.role) {
+    case Role::stable:
+    case Role::slow:
+      ask_room(i, rooms_[s.home].name);
+      break;
+    case Role::room_churn:
+      ask_room(i, random_churn_room({}));
+      break;
+    case Role::conn_churn:
+      churn_welcome(i);
+      break;
     }
-    case EventType::other:
-      check_room(s, ev.room);
-      bump(events_, ev.type_name);
-      return;
-    case EventType::bad_json: ++bad_frames_; return;
+    return;
+  case EventType::room_changed:
+    on_room_changed(i, ev.room);
+    return;
+  case EventType::error: {
+    const std::string_view code =
+        ev.code.empty() ? std::string_view("(no code)") : ev.code;
+    if (s.bad && code == "bad_json")
+      bump(errors_on_purpose_, code);
+    else
+      bump(errors_, std::string(role_name(s.role)) + ":" + std::string(code));
+    return;
+  }
+  case EventType::other:
+    check_room(s, ev.room);
+    bump(events_, ev.type_name);
+    return;
+  case EventType::bad_json:
+    ++bad_frames_;
+    return;
   }
 }
 
@@ -478,26 +535,32 @@ void SoakRun::start_load() {
     for (std::uint32_t v : r.voices) {
       Slot& s = slots_[v];
       s.ready = s.open && s.room == r.name;
-      if (s.ready) ++r.ready;
+      if (s.ready)
+        ++r.ready;
     }
   }
   const auto t0 = Clock::now() + std::chrono::milliseconds(20);
   for (std::size_t k = 0; k < rooms_.size(); ++k) {
     StableRoom& r = rooms_[k];
     const double rate = r.busy ? o_.busy_rate : o_.room_rate;
-    if (rate <= 0 || r.voices.empty()) continue;
+    if (rate <= 0 || r.voices.empty())
+      continue;
     r.period = to_duration(1 / rate);
     // Stagger the rooms over one period so the total rate is even, not bursty.
     r.next = t0 + std::chrono::duration_cast<Clock::duration>(
-                      r.period * (static_cast<double>(k) / static_cast<double>(rooms_.size())));
+                      r.period *
+                      (static_cast<double>(k) / static_cast<double>(rooms_.size())));
     r.timer = std::make_unique<asio::steady_timer>(ioc_);
     arm(r);
   }
   for (std::uint32_t i = 0; i < n_; ++i) {
     Slot& s = slots_[i];
-    if (s.role == Role::room_churn && s.open) after(i, uniform(0, 4), &SoakRun::churn_step);
-    if (s.role == Role::slow && s.open && s.tracking) after(i, uniform(2, 10), &SoakRun::slow_pause);
-    if (s.role == Role::slow && !s.conn) after(i, uniform(1, 3), &SoakRun::slow_reconnect);
+    if (s.role == Role::room_churn && s.open)
+      after(i, uniform(0, 4), &SoakRun::churn_step);
+    if (s.role == Role::slow && s.open && s.tracking)
+      after(i, uniform(2, 10), &SoakRun::slow_pause);
+    if (s.role == Role::slow && !s.conn)
+      after(i, uniform(1, 3), &SoakRun::slow_reconnect);
   }
   if (conn_slots_ > 0 && o_.connect_rate > 0) {
     launch_period_ = to_duration(1 / o_.connect_rate);
@@ -510,12 +573,16 @@ void SoakRun::start_load() {
 void SoakRun::stop_load() {
   stopping_ = true;
   for (StableRoom& r : rooms_)
-    if (r.timer) r.timer->cancel();
-  if (launcher_) launcher_->cancel();
+    if (r.timer)
+      r.timer->cancel();
+  if (launcher_)
+    launcher_->cancel();
   for (Slot& s : slots_) {
-    if (s.timer) s.timer->cancel();
+    if (s.timer)
+      s.timer->cancel();
     // Slow readers read again, so that those still open can be checked for every message.
-    if (s.role == Role::slow && s.conn) s.conn->set_reading(true);
+    if (s.role == Role::slow && s.conn)
+      s.conn->set_reading(true);
   }
 }
 
@@ -530,17 +597,20 @@ void SoakRun::tick(StableRoom& r) {
     r.next += r.period;
     ++burst;
     const Slot& s = slots_[v];
-    if (!s.open || s.room != r.name) continue;  // a voice the server closed sends no more
+    if (!s.open || s.room != r.name)
+      continue; // a voice the server closed sends no more
     send_probe(v, r.size);
     expected_ += r.ready;
   }
-  if (!stopping_) arm(r);
+  if (!stopping_)
+    arm(r);
 }
 
 void SoakRun::arm(StableRoom& r) {
   r.timer->expires_at(r.next);
   r.timer->async_wait([this, &r](const boost::system::error_code& ec) {
-    if (!ec && !stopping_) tick(r);
+    if (!ec && !stopping_)
+      tick(r);
   });
 }
 
@@ -562,10 +632,12 @@ void SoakRun::launch_tick() {
     s.bad = ++churn_connects_ % bad_client_every == 0;
     connect(i);
   }
-  if (stopping_) return;
+  if (stopping_)
+    return;
   launcher_->expires_at(next_launch_);
   launcher_->async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && !stopping_) launch_tick();
+    if (!ec && !stopping_)
+      launch_tick();
   });
 }
 
@@ -574,49 +646,56 @@ void SoakRun::churn_welcome(std::uint32_t i) {
   if (s.bad) {
     ++bad_clients_;
     auto junk = std::make_shared<const std::string>("this is not JSON");
-    for (int k = 0; k < bad_frames_to_close; ++k) s.conn->send(junk);
+    for (int k = 0; k < bad_frames_to_close; ++k)
+      s.conn->send(junk);
     after(i, bad_close_wait_s, &SoakRun::bad_deadline);
     return;
   }
   // Half of them chat in a churn room, half in general; a message sent right after
   // change_room must land in the new room.
-  if (coin()) ask_room(i, random_churn_room(s.room));
+  if (coin())
+    ask_room(i, random_churn_room(s.room));
   send_probe(i, o_.size);
   after(i, uniform(0.5, churn_life_max_), &SoakRun::churn_leave);
 }
 
 void SoakRun::churn_leave(std::uint32_t i) {
   Slot& s = slots_[i];
-  if (!s.conn) return;
+  if (!s.conn)
+    return;
   if (coin()) {
     ++churn_closed_;
-    s.conn->close();  // close frame 1000, the server answers
+    s.conn->close(); // close frame 1000, the server answers
   } else {
     ++churn_cut_;
-    s.conn->abort();  // the TCP socket cut: the server sees EOF or a reset
+    s.conn->abort(); // the TCP socket cut: the server sees EOF or a reset
   }
 }
 
 void SoakRun::bad_deadline(std::uint32_t i) {
   Slot& s = slots_[i];
-  if (!s.conn) return;
+  if (!s.conn)
+    return;
   ++bad_not_closed_;
   s.conn->abort();
 }
 
 void SoakRun::churn_step(std::uint32_t i) {
   Slot& s = slots_[i];
-  if (!s.open || !s.welcomed) return;
+  if (!s.open || !s.welcomed)
+    return;
   if (s.pending.empty()) {
     ask_room(i, random_churn_room(s.room));
-    if (coin()) send_probe(i, o_.size);
+    if (coin())
+      send_probe(i, o_.size);
   }
   after(i, uniform(2, 6), &SoakRun::churn_step);
 }
 
 void SoakRun::slow_pause(std::uint32_t i) {
   Slot& s = slots_[i];
-  if (!s.open) return;
+  if (!s.open)
+    return;
   s.conn->set_reading(false);
   ++slow_pauses_;
   after(i, uniform(o_.pause_min, o_.pause_max), &SoakRun::slow_resume);
@@ -624,20 +703,23 @@ void SoakRun::slow_pause(std::uint32_t i) {
 
 void SoakRun::slow_resume(std::uint32_t i) {
   Slot& s = slots_[i];
-  if (!s.open) return;
+  if (!s.open)
+    return;
   s.conn->set_reading(true);
   after(i, uniform(2, 10), &SoakRun::slow_pause);
 }
 
 void SoakRun::slow_reconnect(std::uint32_t i) {
-  if (slots_[i].conn) return;
+  if (slots_[i].conn)
+    return;
   ++slow_connects_;
   connect(i);
 }
 
 // A slow connection ended: keep what its trackers found.
 void SoakRun::fold_slow(Slot& s) {
-  for (const SeqTracker& t : s.from) slow_out_of_order_ += t.out_of_order();
+  for (const SeqTracker& t : s.from)
+    slow_out_of_order_ += t.out_of_order();
   s.from.clear();
   s.tracking = false;
 }
@@ -655,7 +737,8 @@ void SoakRun::plan() {
     r.size = r.busy ? o_.busy_size : o_.size;
     rooms_.push_back(std::move(r));
   }
-  for (std::uint32_t k = 0; k < o_.churn_rooms; ++k) churn_rooms_.push_back("c" + std::to_string(k));
+  for (std::uint32_t k = 0; k < o_.churn_rooms; ++k)
+    churn_rooms_.push_back("c" + std::to_string(k));
   std::uint32_t i = 0;
   for (; i < o_.stable; ++i) {
     Slot& s = slots_[i];
@@ -687,23 +770,25 @@ void SoakRun::plan() {
   // A client stays 0.5 s .. max, so at connect-rate about 80 % of the slots are in use
   // (mean life 0.8 x slots / rate) and few connects find no free slot.
   if (o_.connect_rate > 0)
-    churn_life_max_ = std::max(1.0, 1.6 * static_cast<double>(conn_slots_) / o_.connect_rate - 0.5);
+    churn_life_max_ =
+        std::max(1.0, 1.6 * static_cast<double>(conn_slots_) / o_.connect_rate - 0.5);
 }
 
 void SoakRun::progress(const char* phase) {
   if (!o_.quiet)
-    std::fprintf(stderr,
-                 "[chat-loadgen soak %.0fs] %s: open=%llu welcomed=%llu connect_errors=%llu "
-                 "stable=%llu/%llu slow_1013=%llu unexpected_closes=%llu wrong_room=%llu\n",
-                 seconds_between(t_start_, Clock::now()), phase,
-                 static_cast<unsigned long long>(open_now_.load()),
-                 static_cast<unsigned long long>(welcomed_.load()),
-                 static_cast<unsigned long long>(connect_errors_.load()),
-                 static_cast<unsigned long long>(stable_unique_.load()),
-                 static_cast<unsigned long long>(expected_.load()),
-                 static_cast<unsigned long long>(slow_1013_.load()),
-                 static_cast<unsigned long long>(unexpected_closes_.load()),
-                 static_cast<unsigned long long>(wrong_room_.load()));
+    std::fprintf(
+        stderr,
+        "[chat-loadgen soak %.0fs] %s: open=%llu welcomed=%llu connect_errors=%llu "
+        "stable=%llu/%llu slow_1013=%llu unexpected_closes=%llu wrong_room=%llu\n",
+        seconds_between(t_start_, Clock::now()), phase,
+        static_cast<unsigned long long>(open_now_.load()),
+        static_cast<unsigned long long>(welcomed_.load()),
+        static_cast<unsigned long long>(connect_errors_.load()),
+        static_cast<unsigned long long>(stable_unique_.load()),
+        static_cast<unsigned long long>(expected_.load()),
+        static_cast<unsigned long long>(slow_1013_.load()),
+        static_cast<unsigned long long>(unexpected_closes_.load()),
+        static_cast<unsigned long long>(wrong_room_.load()));
   last_progress_ = Clock::now();
 }
 
@@ -711,23 +796,25 @@ void SoakRun::progress(const char* phase) {
 bool SoakRun::wait_until(const char* phase, Clock::time_point until,
                          const std::function<bool()>& done) {
   for (;;) {
-    if (done()) return true;
+    if (done())
+      return true;
     if (out_of_time()) {
       report_->deadline_hit = true;
       return false;
     }
     const auto now = Clock::now();
-    if (now >= until) return false;
+    if (now >= until)
+      return false;
     // While the load runs, the samples are the progress lines.
-    if (!t_load_.time_since_epoch().count() && now - last_progress_ >= std::chrono::seconds(1))
+    if (!t_load_.time_since_epoch().count() &&
+        now - last_progress_ >= std::chrono::seconds(1))
       progress(phase);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
 // Runs f on the io thread and waits for it: what f reads there is then settled.
-template <class F>
-void SoakRun::on_io_and_wait(F f) {
+template <class F> void SoakRun::on_io_and_wait(F f) {
   std::promise<void> done;
   asio::post(ioc_, [&] {
     f();
@@ -745,12 +832,14 @@ SoakSample SoakRun::take_sample(double t_s) {
   if (o_.server_pid) {
     s.rss_kib = process_rss_kib(*o_.server_pid);
     cpu = process_cpu_seconds(*o_.server_pid);
-    if (!s.rss_kib) report_->server_died = true;
+    if (!s.rss_kib)
+      report_->server_died = true;
   }
   const double self = self_cpu_seconds();
   const std::uint64_t deliveries = deliveries_.load(), frames = frames_.load();
   if (t_s > 0 && dt > 0) {
-    if (cpu && prev_server_cpu_) s.cpu_pct = 100 * (*cpu - *prev_server_cpu_) / dt;
+    if (cpu && prev_server_cpu_)
+      s.cpu_pct = 100 * (*cpu - *prev_server_cpu_) / dt;
     s.loadgen_cpu_pct = 100 * (self - prev_self_cpu_) / dt;
     s.deliveries_per_s = static_cast<double>(deliveries - prev_deliveries_) / dt;
     s.frames_per_s = static_cast<double>(frames - prev_frames_) / dt;
@@ -764,20 +853,23 @@ SoakSample SoakRun::take_sample(double t_s) {
   s.open_clients = open_now_.load();
   s.slow_1013 = slow_1013_.load();
   if (!o_.quiet) {
-    auto mib = [](std::optional<long> k) { return k ? static_cast<double>(*k) / 1024 : -1.0; };
-    std::fprintf(stderr,
-                 "[chat-loadgen soak %.0fs] t=%.0fs rss=%.1fMiB cpu=%.0f%% connections=%lld "
-                 "open=%llu deliveries/s=%.0f frames/s=%.0f loadgen_cpu=%.0f%% stable=%llu/%llu "
-                 "slow_1013=%llu unexpected_closes=%llu wrong_room=%llu\n",
-                 seconds_between(t_start_, at), t_s, mib(s.rss_kib), s.cpu_pct.value_or(-1),
-                 s.connections ? static_cast<long long>(*s.connections) : -1LL,
-                 static_cast<unsigned long long>(s.open_clients), s.deliveries_per_s,
-                 s.frames_per_s, s.loadgen_cpu_pct,
-                 static_cast<unsigned long long>(stable_unique_.load()),
-                 static_cast<unsigned long long>(expected_.load()),
-                 static_cast<unsigned long long>(s.slow_1013),
-                 static_cast<unsigned long long>(unexpected_closes_.load()),
-                 static_cast<unsigned long long>(wrong_room_.load()));
+    auto mib = [](std::optional<long> k) {
+      return k ? static_cast<double>(*k) / 1024 : -1.0;
+    };
+    std::fprintf(
+        stderr,
+        "[chat-loadgen soak %.0fs] t=%.0fs rss=%.1fMiB cpu=%.0f%% connections=%lld "
+        "open=%llu deliveries/s=%.0f frames/s=%.0f loadgen_cpu=%.0f%% stable=%llu/%llu "
+        "slow_1013=%llu unexpected_closes=%llu wrong_room=%llu\n",
+        seconds_between(t_start_, at), t_s, mib(s.rss_kib), s.cpu_pct.value_or(-1),
+        s.connections ? static_cast<long long>(*s.connections) : -1LL,
+        static_cast<unsigned long long>(s.open_clients), s.deliveries_per_s,
+        s.frames_per_s, s.loadgen_cpu_pct,
+        static_cast<unsigned long long>(stable_unique_.load()),
+        static_cast<unsigned long long>(expected_.load()),
+        static_cast<unsigned long long>(s.slow_1013),
+        static_cast<unsigned long long>(unexpected_closes_.load()),
+        static_cast<unsigned long long>(wrong_room_.load()));
     last_progress_ = at;
   }
   return s;
@@ -786,14 +878,16 @@ SoakSample SoakRun::take_sample(double t_s) {
 void SoakRun::close_all() {
   asio::post(ioc_, [this] {
     for (Slot& s : slots_)
-      if (s.conn) s.conn->close();
+      if (s.conn)
+        s.conn->close();
   });
   const auto until = Clock::now() + std::chrono::seconds(3);
   while (open_now_.load() > 0 && Clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   asio::post(ioc_, [this] {
     for (Slot& s : slots_)
-      if (s.conn) s.conn->abort();
+      if (s.conn)
+        s.conn->abort();
   });
 }
 
@@ -801,13 +895,17 @@ void SoakRun::close_all() {
 std::uint64_t SoakRun::still_missing() const {
   std::uint64_t missing = 0;
   for (const Slot& s : slots_) {
-    if (!s.open) continue;
-    if (!s.pending.empty()) ++missing;
-    if (s.role != Role::slow || !s.tracking) continue;
+    if (!s.open)
+      continue;
+    if (!s.pending.empty())
+      ++missing;
+    if (s.role != Role::slow || !s.tracking)
+      continue;
     const StableRoom& room = rooms_[s.home];
     for (std::size_t k = 0; k < room.voices.size(); ++k) {
       const std::uint64_t want = sent_by_slot_[room.voices[k]] - s.base[k];
-      if (want > s.counted[k]) missing += want - s.counted[k];
+      if (want > s.counted[k])
+        missing += want - s.counted[k];
     }
   }
   return missing;
@@ -817,7 +915,8 @@ std::uint64_t SoakRun::still_missing() const {
 void SoakRun::results(SoakReport& r) {
   for (const StableRoom& room : rooms_) {
     std::uint64_t room_sent = 0;
-    for (std::uint32_t v : room.voices) room_sent += sent_by_slot_[v];
+    for (std::uint32_t v : room.voices)
+      room_sent += sent_by_slot_[v];
     r.sent += room_sent;
     for (std::uint32_t v : room.voices) {
       const Slot& s = slots_[v];
@@ -835,22 +934,26 @@ void SoakRun::results(SoakReport& r) {
       r.unique += got;
       const std::uint64_t lost = room_sent > got ? room_sent - got : 0;
       r.lost += lost;
-      if (s.open) r.lost_on_open += lost;
+      if (s.open)
+        r.lost_on_open += lost;
     }
     for (std::uint32_t i : room.slow) {
       Slot& s = slots_[i];
-      if (!s.open || !s.tracking) continue;
+      if (!s.open || !s.tracking)
+        continue;
       ++r.slow_checked;
       for (std::size_t k = 0; k < room.voices.size(); ++k) {
         const std::uint64_t want = sent_by_slot_[room.voices[k]] - s.base[k];
         r.slow_expected += want;
-        if (want > s.counted[k]) r.slow_lost_on_open += want - s.counted[k];
+        if (want > s.counted[k])
+          r.slow_lost_on_open += want - s.counted[k];
       }
       fold_slow(s);
     }
   }
   for (const Slot& s : slots_)
-    if (s.open && !s.pending.empty()) ++r.changes_unanswered;
+    if (s.open && !s.pending.empty())
+      ++r.changes_unanswered;
   r.p50_ms = latency_.quantile_us(0.50) / 1000;
   r.p99_ms = latency_.quantile_us(0.99) / 1000;
   r.max_ms = static_cast<double>(latency_.max_us()) / 1000;
@@ -889,7 +992,8 @@ SoakReport SoakRun::run() {
   plan();
   r.stable_rooms = static_cast<std::uint32_t>(rooms_.size());
   r.conn_slots = conn_slots_;
-  if (o_.server_pid) r.rss_kib_start = process_rss_kib(*o_.server_pid);
+  if (o_.server_pid)
+    r.rss_kib_start = process_rss_kib(*o_.server_pid);
   const double self_cpu0 = self_cpu_seconds();
 
   auto work = asio::make_work_guard(ioc_);
@@ -899,7 +1003,8 @@ SoakReport SoakRun::run() {
   const auto t_connect = Clock::now();
   asio::post(ioc_, [this] {
     const auto first = std::min<std::size_t>(o_.connect_concurrency, population_.size());
-    for (std::size_t k = 0; k < first; ++k) launch_population();
+    for (std::size_t k = 0; k < first; ++k)
+      launch_population();
   });
   wait_until("connect", t_connect + to_duration(o_.connect_timeout),
              [&] { return population_settled_.load() >= population_.size(); });
@@ -909,20 +1014,24 @@ SoakReport SoakRun::run() {
   wait_until("settle", Clock::now() + to_duration(o_.settle), [&] {
     return now_ns() - last_frame_ns_.load(std::memory_order_relaxed) >= 300'000'000;
   });
-  if (o_.server_pid) r.rss_kib_loaded = process_rss_kib(*o_.server_pid);
+  if (o_.server_pid)
+    r.rss_kib_loaded = process_rss_kib(*o_.server_pid);
 
   // The load, sampled every --sample seconds (the first sample at its start).
   if (!out_of_time()) {
     on_io_and_wait([this] { start_load(); });
     t_load_ = prev_at_ = Clock::now();
-    if (o_.server_pid) prev_server_cpu_ = process_cpu_seconds(*o_.server_pid);
+    if (o_.server_pid)
+      prev_server_cpu_ = process_cpu_seconds(*o_.server_pid);
     prev_self_cpu_ = self_cpu_seconds();
     for (std::uint64_t k = 0;; ++k) {
       const double t = std::min(o_.duration, static_cast<double>(k) * o_.sample);
       wait_until("load", t_load_ + to_duration(t), [] { return false; });
-      if (out_of_time()) break;
+      if (out_of_time())
+        break;
       r.samples.push_back(take_sample(t));
-      if (r.server_died || t >= o_.duration) break;
+      if (r.server_died || t >= o_.duration)
+        break;
     }
     r.load_s = seconds_between(t_load_, Clock::now());
     on_io_and_wait([this] { stop_load(); });
@@ -933,7 +1042,8 @@ SoakReport SoakRun::run() {
     auto next_check = t_drain;
     if (!r.server_died)
       wait_until("drain", t_drain + to_duration(o_.drain), [&] {
-        if (stable_unique_.load() < expected_.load() || Clock::now() < next_check) return false;
+        if (stable_unique_.load() < expected_.load() || Clock::now() < next_check)
+          return false;
         next_check = Clock::now() + std::chrono::milliseconds(100);
         std::uint64_t missing = 0;
         on_io_and_wait([&] { missing = still_missing(); });
@@ -996,20 +1106,24 @@ SoakReport SoakRun::run() {
   r.errors_on_purpose = {errors_on_purpose_.begin(), errors_on_purpose_.end()};
   r.events = {events_.begin(), events_.end()};
   r.loadgen_cpu_s = self_cpu_seconds() - self_cpu0;
-  if (g_stop_requested.load()) r.deadline_hit = true;
-  if (o_.server_pid && !process_rss_kib(*o_.server_pid)) r.server_died = true;
+  if (g_stop_requested.load())
+    r.deadline_hit = true;
+  if (o_.server_pid && !process_rss_kib(*o_.server_pid))
+    r.server_died = true;
   r.elapsed_s = seconds_between(t_start_, Clock::now());
   judge(r);
   return r;
 }
 
-}  // namespace
+} // namespace
 
-void request_soak_stop() { g_stop_requested = true; }
+void request_soak_stop() {
+  g_stop_requested = true;
+}
 
 SoakReport run_soak(const Options& o) {
   SoakRun run(o);
   return run.run();
 }
 
-}  // namespace bench
+} // namespace bench

@@ -35,4 +35,4 @@ SoakReport run_soak(const Options& o);
 // Makes the soak stop at its next check and report what it has (SIGINT/SIGTERM).
 void request_soak_stop();
 
-}  // namespace bench
+} // namespace bench

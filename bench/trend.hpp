@@ -13,7 +13,8 @@ namespace bench {
 inline std::optional<double> least_squares_slope(const std::vector<double>& x,
                                                  const std::vector<double>& y) {
   const std::size_t n = x.size() < y.size() ? x.size() : y.size();
-  if (n < 2) return std::nullopt;
+  if (n < 2)
+    return std::nullopt;
   double mx = 0, my = 0;
   for (std::size_t i = 0; i < n; ++i) {
     mx += x[i];
@@ -26,8 +27,9 @@ inline std::optional<double> least_squares_slope(const std::vector<double>& x,
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) * (x[i] - mx);
   }
-  if (sxx <= 0) return std::nullopt;
+  if (sxx <= 0)
+    return std::nullopt;
   return sxy / sxx;
 }
 
-}  // namespace bench
+} // namespace bench

@@ -1,7 +1,6 @@
 #include "wire.hpp"
 
 #include <boost/json.hpp>
-
 #include <charconv>
 
 namespace bench {
@@ -9,9 +8,10 @@ namespace bench {
 namespace json = boost::json;
 
 std::string send_message_frame(const Probe& p, std::size_t size, std::string_view from) {
-  std::string text = "s" + std::to_string(p.sender) + " q" + std::to_string(p.seq) + " t" +
-                     std::to_string(p.sent_ns) + " ";
-  if (text.size() < size) text.append(size - text.size(), 'x');
+  std::string text = "s" + std::to_string(p.sender) + " q" + std::to_string(p.seq) +
+                     " t" + std::to_string(p.sent_ns) + " ";
+  if (text.size() < size)
+    text.append(size - text.size(), 'x');
   json::object payload;
   payload["message"] = text;
   payload["from"] = from;
@@ -31,14 +31,16 @@ std::string change_room_frame(std::string_view room) {
 namespace {
 
 // Reads "<tag><digits>" at the front of s and drops it and one following space.
-template <class Int>
-bool take_field(std::string_view& s, char tag, Int& out) {
-  if (s.size() < 2 || s.front() != tag) return false;
+template <class Int> bool take_field(std::string_view& s, char tag, Int& out) {
+  if (s.size() < 2 || s.front() != tag)
+    return false;
   auto [ptr, ec] = std::from_chars(s.data() + 1, s.data() + s.size(), out);
-  if (ec != std::errc{} || ptr == s.data() + 1) return false;
+  if (ec != std::errc{} || ptr == s.data() + 1)
+    return false;
   s.remove_prefix(static_cast<std::size_t>(ptr - s.data()));
   if (!s.empty()) {
-    if (s.front() != ' ') return false;
+    if (s.front() != ' ')
+      return false;
     s.remove_prefix(1);
   }
   return true;
@@ -46,12 +48,13 @@ bool take_field(std::string_view& s, char tag, Int& out) {
 
 std::string_view view_of(const json::object& o, std::string_view key) {
   auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return {};
+  if (it == o.end() || !it->value().is_string())
+    return {};
   const json::string& s = it->value().get_string();
   return {s.data(), s.size()};
 }
 
-}  // namespace
+} // namespace
 
 bool parse_probe(std::string_view text, Probe& out) {
   return take_field(text, 's', out.sender) && take_field(text, 'q', out.seq) &&
@@ -64,7 +67,8 @@ struct EventParser::Impl {
   unsigned char scratch[8192];
   unsigned char arena_buffer[16384];
   json::monotonic_resource arena{arena_buffer, sizeof(arena_buffer)};
-  json::parser parser{json::storage_ptr{}, json::parse_options{}, scratch, sizeof(scratch)};
+  json::parser parser{json::storage_ptr{}, json::parse_options{}, scratch,
+                      sizeof(scratch)};
   json::value doc;
 };
 
@@ -74,17 +78,20 @@ EventParser::~EventParser() = default;
 Event EventParser::parse(std::string_view frame) {
   Impl& m = *impl_;
   Event ev;
-  m.doc = nullptr;  // drop the previous document before its arena
+  m.doc = nullptr; // drop the previous document before its arena
   m.arena.release();
   m.parser.reset(json::storage_ptr(&m.arena));
   json::error_code ec;
   m.parser.write(frame.data(), frame.size(), ec);
-  if (ec) return ev;
+  if (ec)
+    return ev;
   m.doc = m.parser.release();
-  if (!m.doc.is_object()) return ev;
+  if (!m.doc.is_object())
+    return ev;
   const json::object& top = m.doc.get_object();
   ev.type_name = view_of(top, "type");
-  if (ev.type_name.empty()) return ev;
+  if (ev.type_name.empty())
+    return ev;
   const json::object* payload = nullptr;
   if (auto it = top.find("payload"); it != top.end() && it->value().is_object())
     payload = &it->value().get_object();
@@ -97,17 +104,20 @@ Event EventParser::parse(std::string_view frame) {
     }
   } else if (ev.type_name == "welcome") {
     ev.type = EventType::welcome;
-    if (payload) ev.room = view_of(*payload, "room");
+    if (payload)
+      ev.room = view_of(*payload, "room");
   } else if (ev.type_name == "room_changed") {
     ev.type = EventType::room_changed;
-    if (payload) ev.room = view_of(*payload, "name");
+    if (payload)
+      ev.room = view_of(*payload, "name");
   } else if (ev.type_name == "error") {
     ev.type = EventType::error;
-    if (payload) ev.code = view_of(*payload, "code");
+    if (payload)
+      ev.code = view_of(*payload, "code");
   } else if (payload) {
-    ev.room = view_of(*payload, "room");  // user_joined, user_left, presence, history
+    ev.room = view_of(*payload, "room"); // user_joined, user_left, presence, history
   }
   return ev;
 }
 
-}  // namespace bench
+} // namespace bench

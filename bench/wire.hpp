@@ -29,16 +29,16 @@ enum class EventType { welcome, new_message, room_changed, error, other, bad_jso
 // parse() call.
 struct Event {
   EventType type = EventType::bad_json;
-  std::string_view type_name;  // as sent; empty for bad_json
-  std::string_view message;    // new_message
-  std::string_view room;       // new_message room, room_changed name, welcome room, and
-                               // the room of the other events that name one
-  std::string_view code;       // error code
+  std::string_view type_name; // as sent; empty for bad_json
+  std::string_view message;   // new_message
+  std::string_view room;      // new_message room, room_changed name, welcome room, and
+                              // the room of the other events that name one
+  std::string_view code;      // error code
 };
 
 // Parses server frames with Boost.JSON, reusing its memory between frames. One per thread.
 class EventParser {
- public:
+public:
   EventParser();
   ~EventParser();
   EventParser(const EventParser&) = delete;
@@ -46,9 +46,9 @@ class EventParser {
 
   Event parse(std::string_view frame);
 
- private:
+private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace bench
+} // namespace bench

@@ -6,11 +6,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
-#include <netinet/in.h>
-
 #include <chrono>
 #include <deque>
+#include <netinet/in.h>
 
 namespace bench {
 
@@ -25,11 +23,13 @@ namespace {
 #ifdef IP_BIND_ADDRESS_NO_PORT
 // Bind to a source address but let connect() pick the port per destination, so each source
 // address has the whole ephemeral range to itself.
-using bind_address_no_port = asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
+using bind_address_no_port =
+    asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
 #endif
 
-class Connection final : public WsConnection, public std::enable_shared_from_this<Connection> {
- public:
+class Connection final : public WsConnection,
+                         public std::enable_shared_from_this<Connection> {
+public:
   Connection(asio::any_io_executor ex, std::uint32_t id, WsEvents& events)
       : WsConnection(id), ex_(std::move(ex)), ws_(ex_), events_(events) {}
 
@@ -43,18 +43,22 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
 
   void send(std::shared_ptr<const std::string> text) override {
     asio::dispatch(ex_, [self = shared_from_this(), text = std::move(text)]() mutable {
-      if (!self->open_ || self->closing_ || self->done_) return;
+      if (!self->open_ || self->closing_ || self->done_)
+        return;
       self->queue_.push_back(std::move(text));
-      if (!self->writing_) self->do_write();
+      if (!self->writing_)
+        self->do_write();
     });
   }
 
   void close() override {
     asio::dispatch(ex_, [self = shared_from_this()] {
-      if (!self->open_ || self->done_ || self->closing_) return;
+      if (!self->open_ || self->done_ || self->closing_)
+        return;
       self->closing_ = true;
-      self->read_on();  // the read loop reports the end of the close handshake
-      if (!self->writing_) self->do_close();
+      self->read_on(); // the read loop reports the end of the close handshake
+      if (!self->writing_)
+        self->do_close();
     });
   }
 
@@ -63,32 +67,37 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
       self->closing_ = true;
       beast::error_code ignored;
       self->ws_.next_layer().close(ignored);
-      self->read_on();  // the read loop reports the end
+      self->read_on(); // the read loop reports the end
     });
   }
 
   void set_reading(bool on) override {
     asio::dispatch(ex_, [self = shared_from_this(), on] {
-      if (on) self->read_on();
-      else self->paused_ = true;
+      if (on)
+        self->read_on();
+      else
+        self->paused_ = true;
     });
   }
 
- private:
+private:
   void do_connect(ConnectTarget t) {
     target_ = std::move(t);
     tcp::socket& sock = ws_.next_layer();
     beast::error_code ec;
     sock.open(target_.server.protocol(), ec);
-    if (ec) return fail_connect("socket", ec);
-    if (target_.receive_buffer_bytes > 0)  // before connect: it sets the window scale
-      sock.set_option(asio::socket_base::receive_buffer_size(target_.receive_buffer_bytes), ec);
+    if (ec)
+      return fail_connect("socket", ec);
+    if (target_.receive_buffer_bytes > 0) // before connect: it sets the window scale
+      sock.set_option(
+          asio::socket_base::receive_buffer_size(target_.receive_buffer_bytes), ec);
     if (!target_.source.is_unspecified()) {
 #ifdef IP_BIND_ADDRESS_NO_PORT
-      sock.set_option(bind_address_no_port(true), ec);  // best effort
+      sock.set_option(bind_address_no_port(true), ec); // best effort
 #endif
       sock.bind(tcp::endpoint(target_.source, 0), ec);
-      if (ec) return fail_connect("bind", ec);
+      if (ec)
+        return fail_connect("bind", ec);
     }
     sock.async_connect(target_.server, [self = shared_from_this()](beast::error_code e) {
       self->on_connect(e);
@@ -96,7 +105,8 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
   }
 
   void on_connect(beast::error_code ec) {
-    if (ec) return fail_connect("connect", ec);
+    if (ec)
+      return fail_connect("connect", ec);
     beast::error_code ignored;
     ws_.next_layer().set_option(tcp::no_delay(true), ignored);
     websocket::stream_base::timeout to{};
@@ -111,10 +121,9 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
     ws_.set_option(pmd);
     ws_.read_message_max(4 * 1024 * 1024);
     ws_.auto_fragment(false);
-    ws_.async_handshake(response_, target_.host_header, target_.target,
-                        [self = shared_from_this()](beast::error_code e) {
-                          self->on_handshake(e);
-                        });
+    ws_.async_handshake(
+        response_, target_.host_header, target_.target,
+        [self = shared_from_this()](beast::error_code e) { self->on_handshake(e); });
   }
 
   void on_handshake(beast::error_code ec) {
@@ -127,16 +136,18 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
     response_ = {};
     open_ = true;
     events_.on_open(*this);
-    if (closing_) {  // aborted meanwhile
+    if (closing_) { // aborted meanwhile
       finish(CloseKind::by_us, 0, {});
       return;
     }
     do_read();
-    if (!queue_.empty() && !writing_) do_write();
+    if (!queue_.empty() && !writing_)
+      do_write();
   }
 
   void fail_connect(const char* stage, beast::error_code ec, int status = 0) {
-    if (done_) return;
+    if (done_)
+      return;
     done_ = true;
     beast::error_code ignored;
     ws_.next_layer().close(ignored);
@@ -145,15 +156,17 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
 
   void read_on() {
     paused_ = false;
-    if (!parked_ || done_) return;
+    if (!parked_ || done_)
+      return;
     parked_ = false;
     do_read();
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_read(ec);
-    });
+    ws_.async_read(buffer_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->on_read(ec);
+                   });
   }
 
   void on_read(beast::error_code ec) {
@@ -164,11 +177,15 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
       return finish(closing_ ? CloseKind::by_us : CloseKind::dropped, 0, ec.message());
     }
     const auto data = buffer_.cdata();
-    events_.on_text(*this, std::string_view(static_cast<const char*>(data.data()), data.size()));
+    events_.on_text(*this,
+                    std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer_.consume(buffer_.size());
-    if (done_) return;
-    if (paused_) parked_ = true;  // set_reading(true) reads on
-    else do_read();
+    if (done_)
+      return;
+    if (paused_)
+      parked_ = true; // set_reading(true) reads on
+    else
+      do_read();
   }
 
   void do_write() {
@@ -181,24 +198,29 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
 
   void on_write(beast::error_code ec) {
     writing_ = false;
-    if (done_) return;  // finish() already emptied the queue
+    if (done_)
+      return; // finish() already emptied the queue
     queue_.pop_front();
     if (ec) {
-      queue_.clear();  // the read loop reports the end
+      queue_.clear(); // the read loop reports the end
       return;
     }
-    if (!queue_.empty()) return do_write();
-    if (closing_) do_close();
+    if (!queue_.empty())
+      return do_write();
+    if (closing_)
+      do_close();
   }
 
   void do_close() {
-    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
-      // The read loop ends with websocket::error::closed (or an error) and reports it.
-    });
+    ws_.async_close(websocket::close_code::normal,
+                    [self = shared_from_this()](beast::error_code) {
+                      // The read loop ends with websocket::error::closed (or an error) and reports it.
+                    });
   }
 
   void finish(CloseKind kind, int code, const std::string& error) {
-    if (done_) return;
+    if (done_)
+      return;
     done_ = true;
     queue_.clear();
     beast::error_code ignored;
@@ -217,11 +239,11 @@ class Connection final : public WsConnection, public std::enable_shared_from_thi
   bool writing_ = false;
   bool closing_ = false;
   bool done_ = false;
-  bool paused_ = false;  // set_reading(false)
-  bool parked_ = false;  // paused with no read in flight
+  bool paused_ = false; // set_reading(false)
+  bool parked_ = false; // paused with no read in flight
 };
 
-}  // namespace
+} // namespace
 
 std::shared_ptr<WsConnection> make_ws_connection(asio::io_context& ioc, bool strand,
                                                  std::uint32_t id, WsEvents& events) {
@@ -230,4 +252,4 @@ std::shared_ptr<WsConnection> make_ws_connection(asio::io_context& ioc, bool str
   return std::make_shared<Connection>(std::move(ex), id, events);
 }
 
-}  // namespace bench
+} // namespace bench

@@ -7,7 +7,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,21 +18,21 @@ class WsConnection;
 
 struct ConnectTarget {
   boost::asio::ip::tcp::endpoint server;
-  boost::asio::ip::address source;  // unspecified: let the kernel choose
-  std::string host_header;          // "host:port"
-  std::string target;               // "/ws?name=b17"
+  boost::asio::ip::address source; // unspecified: let the kernel choose
+  std::string host_header;         // "host:port"
+  std::string target;              // "/ws?name=b17"
   double handshake_timeout_s = 30;
-  int receive_buffer_bytes = 0;     // > 0: a fixed SO_RCVBUF (no autotuning); 0: the kernel's
+  int receive_buffer_bytes = 0; // > 0: a fixed SO_RCVBUF (no autotuning); 0: the kernel's
 };
 
 enum class CloseKind {
-  by_us,      // we asked for it (close() or abort())
-  by_server,  // the server sent a close frame: close_code holds its code
-  dropped,    // the stream ended without a close frame (EOF, reset, ...)
+  by_us,     // we asked for it (close() or abort())
+  by_server, // the server sent a close frame: close_code holds its code
+  dropped,   // the stream ended without a close frame (EOF, reset, ...)
 };
 
 class WsEvents {
- public:
+public:
   virtual ~WsEvents() = default;
   virtual void on_open(WsConnection& c) = 0;
   // Connect or handshake failed; http_status is the refusal's status when the server
@@ -47,7 +46,7 @@ class WsEvents {
 };
 
 class WsConnection {
- public:
+public:
   explicit WsConnection(std::uint32_t id) : id_(id) {}
   virtual ~WsConnection() = default;
   WsConnection(const WsConnection&) = delete;
@@ -68,12 +67,13 @@ class WsConnection {
   // true: read on. Reading is on from the start.
   virtual void set_reading(bool on) = 0;
 
- private:
+private:
   std::uint32_t id_;
 };
 
 // strand: give the connection its own strand (needed when several threads run the context).
-std::shared_ptr<WsConnection> make_ws_connection(boost::asio::io_context& ioc, bool strand,
-                                                 std::uint32_t id, WsEvents& events);
+std::shared_ptr<WsConnection> make_ws_connection(boost::asio::io_context& ioc,
+                                                 bool strand, std::uint32_t id,
+                                                 WsEvents& events);
 
-}  // namespace bench
+} // namespace bench
