@@ -54,6 +54,8 @@ Clock::duration to_duration(double seconds) {
 // What one io thread saw; merged once the threads have stopped.
 struct ThreadStats {
   LatencyHistogram latency;
+  LatencyHistogram ack_latency; // send -> ack (--ack)
+  std::uint64_t acks = 0;
   std::map<std::string, std::uint64_t, std::less<>> events; // other event types
   std::map<std::string, std::uint64_t, std::less<>> errors; // error codes
   std::uint64_t received = 0, duplicates = 0, misrouted = 0, foreign = 0, bad_frames = 0;
@@ -300,6 +302,17 @@ void LoadRun::on_text(WsConnection& c, std::string_view frame) {
   case EventType::error:
     bump(st.errors, ev.code.empty() ? std::string_view("(no code)") : ev.code);
     return;
+  case EventType::ack: {
+    std::uint64_t sent_ns = 0;
+    if (!parse_ack_ref(ev.ref, sent_ns)) {
+      bump(st.events, ev.type_name);
+      return;
+    }
+    const std::uint64_t t = now_ns();
+    ++st.acks;
+    st.ack_latency.record(t > sent_ns ? (t - sent_ns) / 1000 : 0);
+    return;
+  }
   case EventType::other:
     bump(st.events, ev.type_name);
     return;
@@ -325,7 +338,7 @@ void LoadRun::tick(Sender& s) {
       continue; // a voice the server closed sends no more
     Probe probe{v, sent_by_voice_[v]++, now_ns()};
     p.conn->send(std::make_shared<const std::string>(
-        send_message_frame(probe, o_.size, name_of(v))));
+        send_message_frame(probe, o_.size, name_of(v), o_.ack)));
     ++sent_;
     expected_ += g.ready;
   }
@@ -704,10 +717,12 @@ void LoadRun::fill_results(Report& r) {
   r.dropped = dropped_;
   r.close_codes = close_codes_;
 
-  LatencyHistogram latency;
+  LatencyHistogram latency, ack_latency;
   std::uint64_t last_rx_ns = 0;
   for (const auto& st : thread_stats_) {
     latency.merge(st->latency);
+    ack_latency.merge(st->ack_latency);
+    r.acks += st->acks;
     for (const auto& [k, v] : st->events)
       r.events[k] += v;
     for (const auto& [k, v] : st->errors)
@@ -766,6 +781,10 @@ void LoadRun::fill_results(Report& r) {
   r.p999_ms = latency.quantile_us(0.999) / 1000;
   r.max_ms = static_cast<double>(latency.max_us()) / 1000;
   r.mean_ms = latency.mean_us() / 1000;
+  if (o_.ack) {
+    r.ack_p50_ms = ack_latency.quantile_us(0.50) / 1000;
+    r.ack_p99_ms = ack_latency.quantile_us(0.99) / 1000;
+  }
 }
 
 } // namespace

@@ -47,6 +47,8 @@ common:
                             modulo their number), e.g. the nodes of a cluster
   --max-lost=N (-1 = off)   exit 1 when more than N deliveries were lost
   --quiet                   no progress line on stderr
+  --ack                     senders ask for an ack (a `ref` on each message): reports the
+                            send -> ack latency (with a history store: until committed)
 fanout (everyone in room general):
   --senders=S (10) --rate=R (100, total msg/s) --duration=SEC (10) --size=BYTES (64)
   --drain=SEC (5)
@@ -301,6 +303,10 @@ Options parse_options(int argc, char** argv) {
     }
     if (arg == "--quiet") {
       o.quiet = true;
+      continue;
+    }
+    if (arg == "--ack") {
+      o.ack = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {

@@ -75,6 +75,7 @@ struct Options {
   std::vector<int> server_pids;  // CPU and RSS are the sum over these (a cluster)
   long long max_lost = -1;       // exit 1 when lost > max_lost (-1: off)
   bool quiet = false;            // no progress lines on stderr
+  bool ack = false;              // senders ask for acks: send -> ack latency
 };
 
 // Parses argv. On --help prints usage to stdout and exits 0; on a bad flag prints a message

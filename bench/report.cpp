@@ -49,6 +49,11 @@ std::string to_json_line(const Report& r) {
     o.num("max_ms", r.max_ms);
     o.num("mean_ms", r.mean_ms);
     o.num("drain_s", r.drain_s);
+    if (r.ack_p50_ms) {
+      o.num("acks", r.acks);
+      o.num("ack_p50_ms", *r.ack_p50_ms);
+      o.num("ack_p99_ms", *r.ack_p99_ms);
+    }
   }
   if (r.hold_s > 0)
     o.num("hold_s", r.hold_s);

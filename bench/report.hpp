@@ -25,6 +25,8 @@ struct Report {
   double offered_msgs_per_s = 0, offered_deliveries_per_s = 0, deliveries_per_s = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
   double drain_s = 0;
+  std::uint64_t acks = 0;                       // --ack: acks received, and the
+  std::optional<double> ack_p50_ms, ack_p99_ms; // send -> ack latency
   double settle_s = 0; // waiting for the server to go quiet before sending
 
   double hold_s = 0; // idle

@@ -518,6 +518,7 @@ void SoakRun::on_text(WsConnection& c, std::string_view frame) {
       bump(errors_, std::string(role_name(s.role)) + ":" + std::string(code));
     return;
   }
+  case EventType::ack: // the soak sends no refs
   case EventType::other:
     check_room(s, ev.room);
     bump(events_, ev.type_name);

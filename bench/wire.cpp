@@ -7,7 +7,8 @@ namespace bench {
 
 namespace json = boost::json;
 
-std::string send_message_frame(const Probe& p, std::size_t size, std::string_view from) {
+std::string send_message_frame(const Probe& p, std::size_t size, std::string_view from,
+                               bool ack) {
   std::string text = "s" + std::to_string(p.sender) + " q" + std::to_string(p.seq) +
                      " t" + std::to_string(p.sent_ns) + " ";
   if (text.size() < size)
@@ -18,7 +19,14 @@ std::string send_message_frame(const Probe& p, std::size_t size, std::string_vie
   json::object frame;
   frame["type"] = "send_message";
   frame["payload"] = std::move(payload);
+  if (ack)
+    frame["ref"] = std::to_string(p.sent_ns);
   return json::serialize(frame);
+}
+
+bool parse_ack_ref(std::string_view ref, std::uint64_t& sent_ns) {
+  auto [ptr, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), sent_ns);
+  return ec == std::errc{} && ptr == ref.data() + ref.size() && !ref.empty();
 }
 
 std::string change_room_frame(std::string_view room) {
@@ -96,6 +104,7 @@ Event EventParser::parse(std::string_view frame) {
   if (auto it = top.find("payload"); it != top.end() && it->value().is_object())
     payload = &it->value().get_object();
   ev.type = EventType::other;
+  ev.ref = view_of(top, "ref");
   if (ev.type_name == "new_message") {
     ev.type = EventType::new_message;
     if (payload) {
@@ -110,6 +119,8 @@ Event EventParser::parse(std::string_view frame) {
     ev.type = EventType::room_changed;
     if (payload)
       ev.room = view_of(*payload, "name");
+  } else if (ev.type_name == "ack") {
+    ev.type = EventType::ack;
   } else if (ev.type_name == "error") {
     ev.type = EventType::error;
     if (payload)
