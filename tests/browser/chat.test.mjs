@@ -99,6 +99,20 @@ async function launch(who) {
       '--disable-sync'],
   });
   contexts.push(ctx);
+  // The test's handle on the page's WebSockets: it can cut the current one, and refuse new
+  // ones for a while (as a network that went away), without touching the page's code.
+  await ctx.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.testSockets = [];
+    window.testRefuseSockets = false;
+    window.WebSocket = class extends Native {
+      constructor(url, protocols) {
+        if (window.testRefuseSockets) throw new DOMException('the network is down (test)', 'NetworkError');
+        super(url, protocols);
+        window.testSockets.push(this);
+      }
+    };
+  });
   const page = ctx.pages()[0] || await ctx.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${who}: ${err.message}`));
   return page;
@@ -186,6 +200,24 @@ describe('chat page in Chromium', { timeout: 180000 }, () => {
     await waitForMessage(bob, 'Welcome! It is quieter in here.');
     assert.equal(await bob.locator('#messages .msg').filter({ hasText: hi }).count(), 1, 'history is not duplicated');
     await waitForUsers(alice, has, 'bob', "alice's list should show bob again after his reload");
+  });
+
+  test('a dropped connection resumes after the last message shown: none missed, none twice', async () => {
+    // bob's network goes away while alice says more than the join history (20) holds.
+    await bob.evaluate(() => { window.testRefuseSockets = true; window.testSockets.at(-1).close(); });
+    await bob.waitForFunction(() => document.querySelector('#status')?.dataset.state !== 'connected', null, { timeout: WAIT });
+    const lines = Array.from({ length: 25 }, (_, i) => `while bob was away ${i} ${token}`);
+    for (const line of lines) await say(alice, line);
+    await waitForMessage(alice, lines.at(-1), '#messages .msg:not(.pending)');
+    assert.notEqual(await bob.getAttribute('#status', 'data-state'), 'connected', 'bob was away the whole time');
+    // It comes back ("Retry now" skips the backoff): the page resumes with `since`.
+    await bob.evaluate(() => { window.testRefuseSockets = false; });
+    await bob.click('#connect');
+    await waitForConnected(bob, 'bob after the drop');
+    for (const line of lines) {
+      const loc = await waitForMessage(bob, line);
+      assert.equal(await loc.count(), 1, `"${line}" shown once`);
+    }
   });
 
   test('fits a 375px-wide screen with the people list below the log', async () => {

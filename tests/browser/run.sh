@@ -56,7 +56,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-args=(--chat.port=0 --chat.host=127.0.0.1 "--chat.web-root=$repo/web")
+args=(--chat.port=0 --chat.host=127.0.0.1 "--chat.web-root=$repo/web"
+      "--chat.history-db=$workdir/history.db")
 if [[ -f "$repo/caf-application.conf" ]]; then
   args+=("--config-file=$repo/caf-application.conf")
 fi
