@@ -88,6 +88,12 @@ history_db::history_db(const std::string& path) : path_(path) {
     fail(db_ ? sqlite3_errmsg(db_) : "cannot open");
     return;
   }
+  // SQLite opens a file it may not write read-only, without a word: refuse it here
+  // rather than fail every write later.
+  if (sqlite3_db_readonly(db_, "main") == 1) {
+    fail("cannot be written (read-only file or folder)");
+    return;
+  }
   // A busy file (another process writing) waits a little rather than failing at once.
   sqlite3_busy_timeout(db_, 2000);
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk (the WAL
