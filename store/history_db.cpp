@@ -77,10 +77,11 @@ struct history_db::statements {
 };
 
 history_db::history_db(const std::string& path) : path_(path) {
+  // close_v2: a statement still open (the check's) is finalized later, then the file.
   auto fail = [this](const std::string& why) {
     error_ = "history-db \"" + path_ + "\": " + why;
     st_.reset();
-    sqlite3_close(db_);
+    sqlite3_close_v2(db_);
     db_ = nullptr;
   };
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
@@ -154,7 +155,7 @@ history_db::history_db(const std::string& path) : path_(path) {
 
 history_db::~history_db() {
   st_.reset(); // statements before the connection
-  sqlite3_close(db_);
+  sqlite3_close_v2(db_);
 }
 
 bool history_db::exec(const char* sql) {
