@@ -85,7 +85,10 @@ int main(int argc, char** argv) {
   // The history file is checked before anything listens: a bad one stops the start.
   std::unique_ptr<chat::history_db> store;
   if (!cfg.settings.history_db.empty()) {
-    store = std::make_unique<chat::history_db>(cfg.settings.history_db);
+    store = std::make_unique<chat::history_db>(cfg.settings.history_db,
+                                               cfg.settings.history_sync == "full"
+                                                   ? chat::history_db::sync_mode::full
+                                                   : chat::history_db::sync_mode::normal);
     if (!store->error().empty())
       return bad_config(store->error());
   }
@@ -138,7 +141,8 @@ int main(int argc, char** argv) {
     counters->clustered = true;
   }
   if (store) {
-    chat::log_info("history: " + store->path());
+    chat::log_info("history: " + store->path() + " (sync " + cfg.settings.history_sync +
+                   ")");
     ctx.history = chat::spawn_history(sys, std::move(store), ctx.limits, counters);
   } else {
     chat::log_info("history: in memory only (history-db is empty)");

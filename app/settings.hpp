@@ -34,6 +34,7 @@ struct chat_settings {
   std::string cluster_ca_file;
   std::string history_db = "chat-history.db"; // empty: history in memory only
   std::string history_max_age = "0";          // base/age.hpp; 0: forever
+  std::string history_sync = "normal";
   chat::limits limits;
 
   bool clustered() const { return cluster_port != 0; }
@@ -100,6 +101,9 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
   v("history-db", s.history_db, any_text(),
     "SQLite file of the rooms' history (created when missing); \"\": keep only the last "
     "history-size messages of each room in memory");
+  v("history-sync", s.history_sync, one_of({"normal", "full"}),
+    "normal: an acked message survives a crash of chatd; full: also a power cut (one "
+    "fsync per commit)");
   v("join-history", l.join_history, between(0, 200),
     "messages a client gets in a `history` event when it joins a room");
   v("resume-max", l.resume_max, between(1, 100000),

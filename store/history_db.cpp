@@ -76,7 +76,7 @@ struct history_db::statements {
       read_range, drop_old, count_room, drop_room, rooms;
 };
 
-history_db::history_db(const std::string& path) : path_(path) {
+history_db::history_db(const std::string& path, sync_mode sync) : path_(path) {
   // close_v2: a statement still open (the check's) is finalized later, then the file.
   auto fail = [this](const std::string& why) {
     error_ = "history-db \"" + path_ + "\": " + why;
@@ -97,11 +97,13 @@ history_db::history_db(const std::string& path) : path_(path) {
   }
   // A busy file (another process writing) waits a little rather than failing at once.
   sqlite3_busy_timeout(db_, 2000);
-  // WAL: readers never block the writer. synchronous=FULL: a commit is on disk (the WAL
-  // fsynced) before it returns, so an acked message survives a power cut, not only a
-  // crash of this process; group commit pays one fsync per batch, not per message.
+  // WAL: readers never block the writer, and with synchronous=NORMAL a commit is an
+  // append to the WAL (fsynced at checkpoints only): an acked message survives a crash
+  // of chatd. FULL also fsyncs every commit (docs/history.md measures the cost).
   // quick_check reads every page: a file that is not SQLite or is corrupt stops here.
-  if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=FULL")) {
+  if (!exec("PRAGMA journal_mode=WAL") ||
+      !exec(sync == sync_mode::full ? "PRAGMA synchronous=FULL"
+                                    : "PRAGMA synchronous=NORMAL")) {
     fail(sqlite_error());
     return;
   }

@@ -1,5 +1,6 @@
-// The room history on disk: one SQLite file (WAL, synchronous=FULL), opened and used by
-// one thread only (the history actor's). No CAF, no network: rows in, rows out.
+// The room history on disk: one SQLite file (WAL; synchronous NORMAL or FULL), opened and
+// used by one thread at a time (the history actor's). No CAF, no network: rows in, rows
+// out.
 //
 // Tables: messages(room, id, sender, text, sent, stored_ns), the rooms' messages, and
 // sequences(room, reserved), the highest id each room may have handed out: a room
@@ -27,9 +28,14 @@ struct message_page {
 
 class history_db {
 public:
+  // How a commit reaches the disk. normal: a commit is in the WAL file when it returns
+  // (it survives a crash of the process, not of the machine); full: the WAL is also
+  // fsynced (it survives a power cut), at the cost of one fsync per commit.
+  enum class sync_mode { normal, full };
+
   // Opens (creating when missing) the database at `path` and checks it; on failure
   // `error` says why, naming the file, and the object is unusable.
-  explicit history_db(const std::string& path);
+  explicit history_db(const std::string& path, sync_mode sync = sync_mode::normal);
   ~history_db();
   history_db(const history_db&) = delete;
   history_db& operator=(const history_db&) = delete;

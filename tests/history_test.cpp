@@ -173,7 +173,8 @@ BOOST_AUTO_TEST_CASE(history_and_ids_survive_a_restart) {
   temp_db db;
   std::vector<std::uint64_t> ids;
   {
-    server_process server{with(fast, {db.arg()})};
+    // history-sync=full: the stricter mode works the same.
+    server_process server{with(fast, {db.arg(), "--chat.history-sync=full"})};
     auto ann = join(server, "ann");
     ids = send_acked(ann, 4, "before restart");
     server.signal(SIGTERM);
@@ -369,7 +370,8 @@ BOOST_AUTO_TEST_CASE(chat_goes_on_acks_wait_until_writes_succeed_again) {
   server.set_file_size_limit(1);
   ann.send(say_ref("while full", "full"));
   next_message(bob, "while full"); // the broadcast does not wait for the disk
-  BOOST_TEST_REQUIRE(server.wait_for_output("cannot write", default_wait), server.output());
+  BOOST_TEST_REQUIRE(server.wait_for_output("cannot write", default_wait),
+                     server.output());
   // No ack yet: a later broadcast reaches ann first.
   ann.send(say("marker"));
   BOOST_TEST(str(payload_of(ann.next()).at("message")) == "while full");
