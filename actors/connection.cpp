@@ -26,6 +26,11 @@ struct connection_state {
   std::size_t errors_in_row = 0;
   bool upgraded = false;
   catch_up first_missed; // ?since= of the upgrade request, for the first room
+  std::string start_room = first_room;
+  // Authentication on: who the token says this is (the name never changes), the rooms
+  // it allows, and which token is current (its expiry timer carries the number).
+  std::optional<identity> who;
+  std::uint64_t token_generation = 0;
   static inline const char* name = "connection";
 
   const limits& lim() const { return ctx->limits; }
@@ -127,7 +132,8 @@ void join(connection_pointer self, const std::string& room, catch_up missed,
 
 void rename(connection_pointer self, const std::string& user) {
   auto& st = self->state;
-  if (user.empty() || user == st.user)
+  // A logged-in user is who the token says: `from` is ignored.
+  if (user.empty() || user == st.user || st.who)
     return;
   st.user = user;
   self->send(st.manager, client_renamed{handle(self), user});
@@ -169,6 +175,38 @@ bool from_a_room_left(connection_pointer self) {
          sender.get() != caf::actor_cast<caf::actor_control_block*>(st.manager);
 }
 
+// The room a logged-in client starts in: general when its token allows it, else the
+// first room it names exactly; none when it allows only prefixes.
+std::optional<std::string> start_room_for(const room_grants& rooms) {
+  if (rooms.allows(first_room))
+    return std::string{first_room};
+  for (const auto& p : rooms.patterns)
+    if (!p.empty() && p.back() != '*')
+      return p;
+  return std::nullopt;
+}
+
+// Schedules the close at `exp_s` (Unix seconds; 0: never) for the current token.
+void expire_token_at(connection_pointer self, std::int64_t exp_s) {
+  if (exp_s == 0)
+    return;
+  auto now = std::chrono::system_clock::now();
+  auto at = std::chrono::system_clock::time_point{std::chrono::seconds{exp_s}};
+  auto in = at > now ? at - now : std::chrono::system_clock::duration::zero();
+  self->delayed_send(self, std::chrono::duration_cast<caf::timespan>(in),
+                     token_expiry{self->state.token_generation});
+}
+
+// A room outside the token's `rooms` claim: error forbidden; true when allowed.
+bool allowed(connection_pointer self, const std::string& room, const std::string& ref) {
+  const auto& st = self->state;
+  if (!st.who || st.who->rooms.allows(room))
+    return true;
+  self->state.send_error(
+      {protocol_code::forbidden, "your token does not allow room \"" + room + "\"", ref});
+  return false;
+}
+
 struct event_handler {
   connection_pointer self;
   const std::string& ref;
@@ -194,6 +232,8 @@ struct event_handler {
   }
 
   void operator()(change_room& m) {
+    if (!allowed(self, m.name, ref))
+      return; // the client stays where it is
     auto s = self;
     catch_up missed{m.since.has_value(), m.since.value_or(0)};
     join(self, m.name, missed, ref,
@@ -220,6 +260,8 @@ struct event_handler {
   void operator()(history_query& q) {
     auto s = self;
     auto room = q.room.empty() ? self->state.room_name : q.room;
+    if (!allowed(self, room, ref))
+      return;
     read_history req{q.before.value_or(0), q.limit};
     auto reply = [s, room](const std::vector<chat_message>& xs) {
       s->state.send(encode_history(room, xs));
@@ -243,11 +285,42 @@ struct event_handler {
   void operator()(list_users& q) {
     auto s = self;
     auto room = q.room.empty() ? self->state.room_name : q.room;
+    if (!allowed(self, room, ref))
+      return;
     auto reply = [s, room](const std::vector<std::string>& users) {
       s->state.send(encode_presence(room, users));
     };
     ask_room(self, room, list_members{}, reply, false,
              [reply](caf::error&) { reply({}); });
+  }
+
+  // A new token for the same user: its expiry (and rooms) replace the current one's.
+  void operator()(refresh_token& r) {
+    auto& st = self->state;
+    if (!st.ctx->verifier) {
+      st.send_error({protocol_code::invalid_payload,
+                     "authentication is off: there is no token to refresh", ref});
+      return;
+    }
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    auto v = st.ctx->verifier->verify(r.token, now);
+    if (!v.who) {
+      st.send_error({protocol_code::invalid_payload,
+                     "token refused: " + std::string{describe(v.why)}, ref});
+      return;
+    }
+    if (v.who->user != st.who->user) {
+      st.send_error({protocol_code::forbidden,
+                     "the token is for another user; a connection keeps its user", ref});
+      return;
+    }
+    st.who = std::move(v.who);
+    ++st.token_generation; // the old token's expiry no longer closes anything
+    expire_token_at(self, st.who->exp_s);
+    if (!ref.empty())
+      st.send(encode_ack(ref, 0, ""));
   }
 };
 
@@ -276,10 +349,11 @@ void on_text(connection_pointer self, const std::string& text) {
 
 connection_actor::behavior_type connection(connection_pointer self,
                                            std::shared_ptr<client_link> link,
-                                           std::string wanted_name, std::string since,
-                                           context_ptr ctx, manager_actor manager,
-                                           router_actor router) {
+                                           client_hello hello, context_ptr ctx,
+                                           manager_actor manager, router_actor router) {
   auto& init = self->state;
+  auto& wanted_name = hello.wanted_name;
+  const auto& since = hello.since;
   init.link = link;
   init.ctx = std::move(ctx);
   init.manager = manager;
@@ -293,9 +367,21 @@ connection_actor::behavior_type connection(connection_pointer self,
       (since.size() <= 19 && since.find_first_not_of("0123456789") == std::string::npos);
   if (!since.empty() && since_ok)
     init.first_missed = catch_up{true, std::stoull(since)};
-  if (!wanted_name.empty() && !valid_user_name(wanted_name)) {
-    link->reject(400, "name must be 1..32 characters without control characters");
+  if (hello.who) {
+    wanted_name = hello.who->user; // the token names the user, not ?name=
+    init.who = std::move(hello.who);
+    if (auto start = start_room_for(init.who->rooms))
+      init.start_room = *start;
+    else
+      hello.refused = auth_refusal::no_room;
+  }
+  if (hello.refused) {
+    init.counters().count_auth_refusal(*hello.refused);
+    link->reject(401, std::string{describe(*hello.refused)});
     self->quit(); // the behaviour below is never used
+  } else if (!wanted_name.empty() && !valid_user_name(wanted_name)) {
+    link->reject(400, "name must be 1..32 characters without control characters");
+    self->quit();
   } else if (!since_ok) {
     link->reject(400, "since must be a message id (a non-negative integer)");
     self->quit();
@@ -306,6 +392,7 @@ connection_actor::behavior_type connection(connection_pointer self,
             [self](std::string& user) {
               self->state.user = std::move(user);
               self->state.link->accept();
+              expire_token_at(self, self->state.who ? self->state.who->exp_s : 0);
             },
             [self](caf::error& err) {
               self->state.link->reject(503, err == chat_errc::at_capacity
@@ -321,10 +408,12 @@ connection_actor::behavior_type connection(connection_pointer self,
       },
       [self](client_upgraded) {
         self->state.upgraded = true;
-        join(self, first_room, self->state.first_missed, {}, [self](const joined&) {
-          auto& s = self->state;
-          s.send(encode_welcome(s.user, s.room_name, s.ctx->node_name, rfc3339_now()));
-        });
+        join(self, self->state.start_room, self->state.first_missed, {},
+             [self](const joined&) {
+               auto& s = self->state;
+               s.send(
+                   encode_welcome(s.user, s.room_name, s.ctx->node_name, rfc3339_now()));
+             });
       },
       [self](client_text& t) { on_text(self, t.text); },
       [self](client_binary) {
@@ -349,6 +438,12 @@ connection_actor::behavior_type connection(connection_pointer self,
         self->quit();
       },
       [self](shutdown_client) { end(self, 1001, "server shutting down"); },
+      [self](token_expiry e) {
+        if (e.generation == self->state.token_generation) {
+          self->state.counters().count_close(metrics::policy_1008);
+          end(self, 1008, "token expired");
+        }
+      },
   };
 }
 
@@ -371,12 +466,11 @@ private:
 } // namespace
 
 connection_actor spawn_connection(caf::actor_system& sys,
-                                  std::shared_ptr<client_link> link,
-                                  std::string wanted_name, std::string since,
+                                  std::shared_ptr<client_link> link, client_hello hello,
                                   context_ptr ctx, manager_actor manager,
                                   router_actor router) {
-  return sys.spawn(connection, std::move(link), std::move(wanted_name), std::move(since),
-                   std::move(ctx), std::move(manager), std::move(router));
+  return sys.spawn(connection, std::move(link), std::move(hello), std::move(ctx),
+                   std::move(manager), std::move(router));
 }
 
 std::shared_ptr<client_events> make_client_events(connection_actor conn) {

@@ -91,6 +91,13 @@ std::string metrics::render() const {
   header(out, "chat_outbound_queue_bytes", "gauge",
          "Bytes queued for clients, all sessions.");
   out << "chat_outbound_queue_bytes " << load(outbound_queue_bytes) << '\n';
+  if (authenticating) {
+    header(out, "chat_auth_refusals_total", "counter",
+           "WebSocket upgrades refused with 401, by reason.");
+    for (std::size_t i = 0; i < auth_refusal_count; ++i)
+      out << "chat_auth_refusals_total{reason=\"" << auth_refusal_names[i] << "\"} "
+          << load(auth_refusals[i]) << '\n';
+  }
   header(out, "chat_history_stored_total", "counter",
          "Messages committed to the history store.");
   out << "chat_history_stored_total " << load(history_stored) << '\n';

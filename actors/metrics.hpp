@@ -3,6 +3,7 @@
 // their queues) and read by the renderer; relaxed atomics, no locks.
 #pragma once
 
+#include "messages/identity.hpp"
 #include "messages/protocol_errors.hpp"
 
 #include <array>
@@ -50,11 +51,17 @@ public:
   std::atomic<std::uint64_t> history_write_errors{0};
   std::atomic<std::int64_t> history_unstored{0};
   std::atomic<std::uint64_t> history_dropped{0};
+  // Upgrades refused with 401, by reason (messages/identity.hpp).
+  std::array<std::atomic<std::uint64_t>, auth_refusal_count> auth_refusals{};
+  bool authenticating = false; // set once at start: render the refusals
 
   void count_error(protocol_code code) {
     errors[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed);
   }
   void count_close(close_kind k) { closes[k].fetch_add(1, std::memory_order_relaxed); }
+  void count_auth_refusal(auth_refusal r) {
+    auth_refusals[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
   // Time from a send_message's arrival to its broadcast being handed to the room group.
   void observe_broadcast(std::int64_t nanos);
 

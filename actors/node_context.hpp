@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/metrics.hpp"
+#include "auth/token_verifier.hpp"
 #include "base/limits.hpp"
 #include "messages/cluster_contract.hpp"
 #include "messages/history_contract.hpp"
@@ -19,6 +20,8 @@ struct node_context {
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
   cluster_actor cluster; // this node's cluster actor; invalid on a single node
   history_actor history; // this node's history store; invalid with history-db ""
+  // Checks the tokens of refresh events; null when authentication is off.
+  std::shared_ptr<const auth::token_verifier> verifier;
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

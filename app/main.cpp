@@ -8,6 +8,7 @@
 #include "app/cluster_node.hpp"
 #include "app/config.hpp"
 #include "app/descriptor_limit.hpp"
+#include "app/token_tool.hpp"
 #include "base/log.hpp"
 #include "net/server.hpp"
 #include "store/history_db.hpp"
@@ -34,6 +35,17 @@ std::string join_list(const std::vector<std::string>& xs) {
   for (const auto& x : xs)
     out += (out.empty() ? "" : ", ") + x;
   return out;
+}
+
+std::string param(const std::map<std::string, std::string>& query, const char* key) {
+  auto it = query.find(key);
+  return it == query.end() ? std::string{} : it->second;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int bad_config(const std::string& why) {
@@ -64,13 +76,17 @@ int main(int argc, char** argv) {
   // history store handles it like a full disk (it stops acking and retries).
   std::signal(SIGXFSZ, SIG_IGN);
 
+  if (argc > 1 && std::strcmp(argv[1], "token") == 0)
+    return chat::run_token_tool(argc, argv);
   chat::chat_config cfg;
   if (wants_help(argc, argv)) {
-    std::cout << "usage: chatd [--config-file=PATH] [--chat.KEY=VALUE ...]\n"
-              << "Settings are read from caf-application.conf in the working directory\n"
-              << "and can be overridden on the command line, e.g. --chat.port=4000.\n"
-              << "The [chat] keys:\n"
-              << cfg.help_text();
+    std::cout
+        << "usage: chatd [--config-file=PATH] [--chat.KEY=VALUE ...]\n"
+        << "       chatd token --user NAME [--ttl 1h] [--rooms a,b] (a login token)\n"
+        << "Settings are read from caf-application.conf in the working directory\n"
+        << "and can be overridden on the command line, e.g. --chat.port=4000.\n"
+        << "The [chat] keys:\n"
+        << cfg.help_text();
     return 0;
   }
   if (auto err = cfg.command_line_error(argc, argv); !err.empty())
@@ -92,6 +108,17 @@ int main(int argc, char** argv) {
     if (!store->error().empty())
       return bad_config(store->error());
   }
+  // Login tokens: the key is checked before anything listens.
+  std::shared_ptr<const chat::auth::token_verifier> verifier;
+  if (cfg.settings.authenticating()) {
+    std::string err;
+    verifier = chat::auth::token_verifier::make(
+        {cfg.settings.jwt_secret, cfg.settings.jwt_public_key_file,
+         cfg.settings.jwt_audience, cfg.settings.jwt_issuer},
+        err);
+    if (!verifier)
+      return bad_config(err);
+  }
   chat::fit_descriptor_limit(cfg.settings.limits.max_connections);
   cfg.load_modules();
 
@@ -104,17 +131,38 @@ int main(int argc, char** argv) {
   w.sys = &sys;
   chat::net::handlers handlers;
   handlers.on_upgrade = [&w](std::shared_ptr<chat::client_link> link,
-                             const std::map<std::string, std::string>& query) {
-    auto param = [&query](const char* key) {
-      auto it = query.find(key);
-      return it == query.end() ? std::string{} : it->second;
-    };
-    auto conn = chat::spawn_connection(*w.sys, std::move(link), param("name"),
-                                       param("since"), w.ctx, w.manager, w.router);
+                             const chat::net::upgrade_request& up) {
+    chat::client_hello hello{param(up.query, "name"), param(up.query, "since"), {}, {}};
+    if (w.ctx->verifier) {
+      auto v = w.ctx->verifier->verify(
+          chat::auth::token_of(param(up.query, "token"), up.authorization), unix_now());
+      if (v.who)
+        hello.who = std::move(v.who);
+      else
+        hello.refused = v.why;
+    }
+    auto conn = chat::spawn_connection(*w.sys, std::move(link), std::move(hello), w.ctx,
+                                       w.manager, w.router);
     return chat::make_client_events(std::move(conn));
   };
   handlers.on_request = [&w](const chat::net::http_request& req,
                              chat::net::responder respond) {
+    if (req.path == "/ws") {
+      // A plain GET of the WebSocket endpoint: a page whose upgrade failed can read why
+      // (a browser never sees the body of a refused upgrade).
+      if (w.ctx->verifier) {
+        auto v = w.ctx->verifier->verify(
+            chat::auth::token_of(param(req.query, "token"), req.authorization),
+            unix_now());
+        if (!v.who) {
+          respond(401, "text/plain; charset=utf-8",
+                  std::string{chat::describe(v.why)} + "\n");
+          return true;
+        }
+      }
+      respond(426, "text/plain; charset=utf-8", "connect with a WebSocket\n");
+      return true;
+    }
     return w.api.answer({req.method, req.path, req.query, req.authorization, req.body},
                         std::move(respond));
   };
@@ -147,6 +195,13 @@ int main(int argc, char** argv) {
   } else {
     chat::log_info("history: in memory only (history-db is empty)");
   }
+  if (verifier) {
+    chat::log_info(std::string{"login: JWT "} +
+                   std::string{chat::auth::to_string(verifier->alg())} +
+                   " required on /ws");
+    counters->authenticating = true;
+  }
+  ctx.verifier = std::move(verifier);
   w.ctx = std::make_shared<const chat::node_context>(std::move(ctx));
   w.manager = chat::spawn_manager(sys, w.ctx);
   w.router = chat::spawn_router(sys, w.ctx);

@@ -35,6 +35,14 @@ struct chat_settings {
   std::string history_db = "chat-history.db"; // empty: history in memory only
   std::string history_max_age = "0";          // base/age.hpp; 0: forever
   std::string history_sync = "normal";
+  std::string jwt_secret;          // HS256; empty: no authentication (unless a key file)
+  std::string jwt_public_key_file; // RS256/ES256 (PEM)
+  std::string jwt_audience;
+  std::string jwt_issuer;
+
+  bool authenticating() const {
+    return !jwt_secret.empty() || !jwt_public_key_file.empty();
+  }
   chat::limits limits;
 
   bool clustered() const { return cluster_port != 0; }
@@ -114,6 +122,14 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
     "(\"0\": kept forever)");
   v("history-max-per-room", l.history_max_per_room, between(0, unbounded),
     "stored messages kept per room, the newest (0: no bound)");
+  v("jwt-secret", s.jwt_secret, any_text(),
+    "HS256 secret (32+ characters): /ws then requires a token (?token= or Authorization: "
+    "Bearer) whose sub is the user; empty: no login");
+  v("jwt-public-key-file", s.jwt_public_key_file, any_text(),
+    "PEM public key (RSA: RS256, EC P-256: ES256) that verifies login tokens, instead of "
+    "jwt-secret");
+  v("jwt-audience", s.jwt_audience, any_text(), "when set, a token's aud must name it");
+  v("jwt-issuer", s.jwt_issuer, any_text(), "when set, a token's iss must be it");
   v("web-root", s.web_root, any_text(),
     "folder served at / (the chat page), relative to the working directory");
   v("allowed-origins", s.allowed_origins, any_text(),

@@ -26,6 +26,7 @@ void announce_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<ping_client>("chat::ping_client");
   cfg.add_message_type<drop_client>("chat::drop_client");
   cfg.add_message_type<shutdown_client>("chat::shutdown_client");
+  cfg.add_message_type<token_expiry>("chat::token_expiry");
   // room_actor
   cfg.add_message_type<room_actor>("chat::room_actor");
   cfg.add_message_type<join_room>("chat::join_room");

@@ -102,6 +102,12 @@ decoded decode_payload(std::string_view type, const json::object& p, std::string
       m.limit = static_cast<std::size_t>(*limit);
     return client_event{std::move(ref), std::move(m)};
   }
+  if (type == "refresh") {
+    refresh_token m;
+    if (!optional_string(p, "token", m.token) || m.token.empty())
+      return invalid("token must be a non-empty string");
+    return client_event{std::move(ref), std::move(m)};
+  }
   if (type == "list_users") {
     list_users m;
     if (!optional_string(p, "room", m.room) ||

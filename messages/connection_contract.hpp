@@ -35,6 +35,11 @@ struct ping_client {};
 struct drop_client {};
 // The server is shutting down: close with 1001, ahead of anything still queued.
 struct shutdown_client {};
+// The connection's own timer: its token expires now, unless a refresh replaced it
+// (`generation` counts the tokens it had).
+struct token_expiry {
+  std::uint64_t generation = 0;
+};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_upgraded&) {
@@ -68,12 +73,17 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shutdown_client&) {
   return f(caf::meta::type_name("shutdown_client"));
 }
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, token_expiry& x) {
+  return f(caf::meta::type_name("token_expiry"), x.generation);
+}
 
 using connection_actor =
     caf::typed_actor<caf::reacts_to<frame>, // first: the hot path, matched first
                      caf::reacts_to<client_upgraded>, caf::reacts_to<client_text>,
                      caf::reacts_to<client_binary>, caf::reacts_to<client_pong>,
                      caf::reacts_to<client_closed>, caf::reacts_to<ping_client>,
-                     caf::reacts_to<drop_client>, caf::reacts_to<shutdown_client>>;
+                     caf::reacts_to<drop_client>, caf::reacts_to<shutdown_client>,
+                     caf::reacts_to<token_expiry>>;
 
 } // namespace chat

@@ -36,8 +36,13 @@ struct list_users {
   std::string room; // empty: the current room
 };
 
-using event_body =
-    std::variant<send_message, change_room, send_direct, history_query, list_users>;
+// A new token for the same user before the current one expires (authentication on).
+struct refresh_token {
+  std::string token;
+};
+
+using event_body = std::variant<send_message, change_room, send_direct, history_query,
+                                list_users, refresh_token>;
 
 struct client_event {
   std::string ref; // empty: no ack wanted

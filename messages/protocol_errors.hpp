@@ -17,11 +17,13 @@ enum class protocol_code : std::uint8_t {
   rate_limited,      // over rate-limit (token bucket, burst rate-burst)
   no_such_user,      // send_direct to a user with no connection
   history_truncated, // a resume (`since`) missed more than resume-max messages
+  forbidden,         // a room the token's `rooms` claim does not allow; a refresh for
+                     // another user
 };
 
-constexpr std::array<std::string_view, 7> protocol_code_names{
-    "bad_json",     "unknown_type", "invalid_payload",  "unsupported_frame",
-    "rate_limited", "no_such_user", "history_truncated"};
+constexpr std::array<std::string_view, 8> protocol_code_names{
+    "bad_json",     "unknown_type", "invalid_payload",   "unsupported_frame",
+    "rate_limited", "no_such_user", "history_truncated", "forbidden"};
 
 constexpr std::size_t protocol_code_count = protocol_code_names.size();
 

@@ -42,9 +42,10 @@ route route_of(const beast_request& req, const net_settings& settings) {
     route r;
     r.kind = route::upgrade;
     for (auto param : url->params())
-      r.query[param.key] = param.value;
-    if (auto it = r.query.find("name"); it != r.query.end())
+      r.to_upgrade.query[param.key] = param.value;
+    if (auto it = r.to_upgrade.query.find("name"); it != r.to_upgrade.query.end())
       r.name = it->second;
+    r.to_upgrade.authorization = std::string(req[http::field::authorization]);
     return r;
   }
   route r;

@@ -36,7 +36,7 @@ struct route {
   unsigned status = 0;
   std::string body;
   std::string name; // the upgrade's ?name=
-  std::map<std::string, std::string> query;
+  upgrade_request to_upgrade;
   http_request request;
 };
 

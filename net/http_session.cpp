@@ -47,7 +47,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   if (r.kind == route::upgrade) {
-    upgrade(r.query);
+    upgrade(r.to_upgrade);
     return;
   }
   auto self = shared_from_this();
@@ -70,10 +70,10 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     respond(404, "text/plain; charset=utf-8", "not found\n");
 }
 
-void http_session::upgrade(const std::map<std::string, std::string>& query) {
+void http_session::upgrade(const upgrade_request& request) {
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), parser_->release(),
                                          settings_, shared_);
-  ws->set_events(handlers_.on_upgrade(ws, query));
+  ws->set_events(handlers_.on_upgrade(ws, request));
 }
 
 bool http_session::serve_file(const std::string& path) {

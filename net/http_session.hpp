@@ -20,7 +20,7 @@ public:
 private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t);
-  void upgrade(const std::map<std::string, std::string>& query);
+  void upgrade(const upgrade_request& request);
   void respond(unsigned status, std::string content_type, std::string body,
                std::string cache_control = "no-store");
   bool serve_file(const std::string& path); // path: checked by static_file_of

@@ -34,6 +34,12 @@ struct http_request {
   std::string body;
 };
 
+// A WebSocket upgrade request, as far as the application reads it.
+struct upgrade_request {
+  std::map<std::string, std::string> query; // decoded parameters (?name=, ?since=, ...)
+  std::string authorization;                // the Authorization header
+};
+
 // Answers an HTTP request: status, content type, body.
 using responder =
     std::function<void(unsigned status, std::string content_type, std::string body)>;
@@ -41,9 +47,9 @@ using responder =
 struct handlers {
   // A WebSocket upgrade on /ws: hands the application the session's link and returns
   // where the session reports its client's events. The application later calls
-  // link->accept() or link->reject(). `query` holds the request's query parameters.
-  std::function<std::shared_ptr<client_events>(
-      std::shared_ptr<client_link> link, const std::map<std::string, std::string>& query)>
+  // link->accept() or link->reject().
+  std::function<std::shared_ptr<client_events>(std::shared_ptr<client_link> link,
+                                               const upgrade_request& request)>
       on_upgrade;
   // Any other request, asked before web_root is searched. Returns false when the path is
   // not the application's (then GET/HEAD look in web_root; other methods get 405).

@@ -103,7 +103,8 @@ struct actor_fixture : test_coordinator_fixture<test_config> {
   client open(const std::string& name) {
     client c;
     c.link = std::make_shared<fake_link>();
-    c.actor = spawn_connection(sys, c.link, name, {}, ctx, manager, router);
+    c.actor = spawn_connection(sys, c.link, client_hello{name, {}, {}, {}}, ctx, manager,
+                               router);
     c.events = make_client_events(c.actor);
     sched.run();
     return c;

@@ -37,6 +37,7 @@ CAF_TEST(every_announced_type_round_trips) {
       {"chat::ping_client", caf::make_message(ping_client{})},
       {"chat::drop_client", caf::make_message(drop_client{})},
       {"chat::shutdown_client", caf::make_message(shutdown_client{})},
+      {"chat::token_expiry", caf::make_message(token_expiry{3})},
       {"chat::room_actor", caf::make_message(room)},
       {"chat::join_room", caf::make_message(join_room{conn, "alice", {true, 41}})},
       {"chat::joined",

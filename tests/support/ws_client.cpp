@@ -98,9 +98,15 @@ std::string raw_exchange(unsigned short port, const std::string& bytes,
   return got;
 }
 
-ws_client::ws_client(unsigned short port, const std::string& target)
+ws_client::ws_client(unsigned short port, const std::string& target,
+                     const std::string& authorization)
     : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
+  if (!authorization.empty())
+    s.ws.set_option(
+        websocket::stream_base::decorator([authorization](websocket::request_type& req) {
+          req.set(http::field::authorization, authorization);
+        }));
   s.ws.next_layer().connect(loopback(port));
   bool done = false;
   beast::error_code ec;

@@ -29,8 +29,10 @@ std::string raw_exchange(unsigned short port, const std::string& bytes,
 
 class ws_client {
 public:
-  // Connects to ws://127.0.0.1:port<target>; throws on failure or timeout.
-  ws_client(unsigned short port, const std::string& target = "/ws");
+  // Connects to ws://127.0.0.1:port<target> (with `authorization` as the Authorization
+  // header when given); throws on failure or timeout.
+  ws_client(unsigned short port, const std::string& target = "/ws",
+            const std::string& authorization = {});
   ~ws_client();
   ws_client(ws_client&&) noexcept;
 
