@@ -211,6 +211,30 @@ BOOST_AUTO_TEST_CASE(rs256_and_es256_keys_and_no_algorithm_confusion) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(tokens_from_a_signer_outside_the_project_are_accepted) {
+  // node's crypto signs as other JWT libraries do (ES256 as raw R||S, RFC 7518).
+  keys k;
+  auto script = std::string{CHAT_SOURCE_DIR} + "/tests/auth/sign.mjs";
+  auto node_token = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"node", script});
+    auto r = run_program("/usr/bin/env", args, 30s);
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    return r.output.substr(0, r.output.find('\n'));
+  };
+  {
+    server_process server{{"--chat.jwt-secret=" + secret}};
+    login(server, node_token({"HS256", secret, "from-node"}), "from-node");
+  }
+  for (const auto& [alg, name] : {std::pair{"ES256", "ec"}, std::pair{"RS256", "rsa"}}) {
+    BOOST_TEST_CONTEXT(alg) {
+      server_process server{
+          {std::string{"--chat.jwt-public-key-file="} + k.dir + "/" + name + ".pub"}};
+      login(server, node_token({alg, k.dir + "/" + name + ".pem", "from-node"}),
+            "from-node");
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_bad_key_or_secret_stops_the_start_with_exit_2) {
   keys k;
   auto start = [](std::vector<std::string> args) {

@@ -6,6 +6,7 @@
   const KEY_NAME = 'actor-chat.name';
   const KEY_RECENT = 'actor-chat.recent-rooms';
   const KEY_ROOM = 'actor-chat.room'; // sessionStorage: the room this tab was in
+  const KEY_TOKEN = 'actor-chat.token'; // sessionStorage: the login token (/?token=...)
   const DEFAULT_ROOM = 'general';
   const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
   const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
@@ -64,6 +65,7 @@
     directKeys: new Set(),
     lostNoticeShown: false,
     roomRef: null,       // ref of the last change_room we sent
+    token: '',           // login token (/?token=...): the server then names us
   };
   if (!ROOM_RE.test(state.room)) state.room = DEFAULT_ROOM;
 
@@ -119,7 +121,8 @@
     // Back to general after a drop: resume after the last message shown.
     const resume = state.room === DEFAULT_ROOM && state.renderedRoom === DEFAULT_ROOM && state.lastId > 0
       ? `&since=${state.lastId}` : '';
-    return `${proto}//${location.host}/ws?name=${encodeURIComponent(name)}${resume}`;
+    const login = state.token ? `&token=${encodeURIComponent(state.token)}` : '';
+    return `${proto}//${location.host}/ws?name=${encodeURIComponent(name)}${resume}${login}`;
   }
 
   function isOpen() {
@@ -173,11 +176,33 @@
     render();
   }
 
+  // A refused login: a browser cannot read the 401's body, so ask /ws plainly for it.
+  // Reconnecting would only be refused again: stop and say why.
+  async function explainRefusal() {
+    let reason = '';
+    try {
+      const res = await fetch(`/ws?token=${encodeURIComponent(state.token)}`, { cache: 'no-store' });
+      if (res.status !== 401) return false;
+      reason = (await res.text()).trim();
+    } catch { return false; }
+    state.wanted = false;
+    clearRetry();
+    notice(`The server refused your login token: ${reason}. Open the page with a new /?token=...`, 'error');
+    render();
+    return true;
+  }
+
   function onClosed(ev) {
     const wasWelcomed = state.welcomed;
     state.ws = null;
     state.welcomed = false;
     failPending('connection lost');
+    if (state.token && (!wasWelcomed || ev.code === 1008)) {
+      // Refused at the door, or the token ran out during the session.
+      explainRefusal().then((refused) => { if (!refused && state.wanted) scheduleReconnect(); });
+      render();
+      return;
+    }
     if (wasWelcomed && !state.lostNoticeShown) {
       const why = ev.code === 1001 ? 'the server is restarting'
         : ev.code === 1008 ? 'closed by policy'
@@ -755,9 +780,23 @@
   el.composer.addEventListener('submit', onComposerSubmit);
 
   // ---- start ----
+  // /?token=...: log in with it (kept for this tab, taken out of the address bar).
+  const params = new URLSearchParams(location.search);
+  state.token = params.get('token') || store.get('sessionStorage', KEY_TOKEN) || '';
+  if (params.has('token')) {
+    store.set('sessionStorage', KEY_TOKEN, state.token);
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
+  }
   const saved = store.get('localStorage', KEY_NAME);
   renderRecent();
-  if (saved && !validName(saved)) {
+  if (state.token) {
+    // The token names us: connect at once; the welcome fills in the name.
+    state.name = saved && !validName(saved) ? saved : 'guest';
+    state.wanted = true;
+    connect();
+  } else if (saved && !validName(saved)) {
     el.name.value = saved;
     state.name = saved;
     state.wanted = true;

@@ -2,7 +2,7 @@
 # Runs the browser test against a freshly started server.
 #   tests/browser/run.sh PATH/TO/chatd [extra server options...]
 # Env: SCREENSHOT (default build/chat-page.png), STARTUP_TIMEOUT (seconds, default 30),
-#      CHROMIUM (default /usr/bin/chromium).
+#      CHROMIUM (default /usr/bin/chromium), BROWSER_TEST (default chat.test.mjs).
 # Exits with the test's status; the server is stopped (SIGTERM) on every exit path.
 set -euo pipefail
 
@@ -87,7 +87,7 @@ echo "run.sh: server pid $server_pid listening on 127.0.0.1:$port"
 export CHAT_URL="http://127.0.0.1:$port/"
 export SCREENSHOT="${SCREENSHOT:-$repo/build/chat-page.png}"
 set +e
-(cd "$here" && node --test chat.test.mjs)
+(cd "$here" && node --test "${BROWSER_TEST:-chat.test.mjs}")
 status=$?
 set -e
 exit "$status"
