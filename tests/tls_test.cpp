@@ -192,6 +192,19 @@ BOOST_AUTO_TEST_CASE(plain_http_and_ws_on_a_tls_port_get_no_answer) {
   BOOST_TEST(https_request(server.port(), k.cert(), "/healthz").status == 200u);
 }
 
+BOOST_AUTO_TEST_CASE(a_refused_upgrade_gets_its_503_through_tls) {
+  keys k;
+  auto flags = k.flags();
+  flags.push_back("--chat.max-connections=1");
+  server_process server{flags};
+  wss_client first{server.port(), k.cert(), "/ws?name=ann"};
+  first.expect("welcome");
+  // The answer is written under the corked layer: it must still be encrypted.
+  BOOST_TEST(wss_client::refused_status(server.port(), k.cert(), "/ws?name=bob") == 503u);
+  first.send(say("still here"));
+  BOOST_TEST(str(payload_of(first.expect("new_message")).at("message")) == "still here");
+}
+
 BOOST_AUTO_TEST_CASE(a_client_that_never_completes_the_tls_handshake_is_closed_on_time) {
   namespace asio = boost::asio;
   keys k;

@@ -118,6 +118,25 @@ wss_client::wss_client(unsigned short port, const std::string& ca_file,
     throw std::runtime_error("WebSocket handshake failed: " + ec.message());
 }
 
+unsigned wss_client::refused_status(unsigned short port, const std::string& ca_file,
+                                    const std::string& target) {
+  asio::io_context ioc;
+  ssl::context ctx{ssl::context::tls_client};
+  trust_only(ctx, ca_file);
+  websocket::stream<tls_socket> ws{ioc, ctx};
+  connect_tls(ioc, ws.next_layer(), port);
+  websocket::response_type res;
+  bool done = false;
+  beast::error_code ec;
+  ws.async_handshake(res, "localhost:" + std::to_string(port), target,
+                     [&](beast::error_code e) {
+                       ec = e;
+                       done = true;
+                     });
+  run_until(ioc, done, ws.next_layer().next_layer(), default_wait, "WebSocket handshake");
+  return ec ? res.result_int() : 0;
+}
+
 wss_client::~wss_client() = default;
 wss_client::wss_client(wss_client&&) noexcept = default;
 

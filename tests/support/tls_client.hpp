@@ -27,6 +27,10 @@ public:
   ~wss_client();
   wss_client(wss_client&&) noexcept;
 
+  // Connects and returns the HTTP status of a refused upgrade (0 when it was accepted).
+  static unsigned refused_status(unsigned short port, const std::string& ca_file,
+                                 const std::string& target = "/ws");
+
   void send(const std::string& text);
   // Reads the next event; throws on timeout or close.
   boost::json::object next(std::chrono::milliseconds timeout = default_wait);
