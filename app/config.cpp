@@ -249,7 +249,27 @@ std::string chat_config::validate() const {
     return "chat.history-max-age must be 0 or a whole number with a unit s, min, h or d "
            "(e.g. \"30d\"), got \"" +
            settings.history_max_age + "\"";
+  if (auto err = check_tls(); !err.empty())
+    return err;
   return check_cluster();
+}
+
+// The port's TLS keys: both or neither, and readable. Whether they hold a PEM
+// certificate and its key is found when main() loads them (net::load_tls_context).
+std::string chat_config::check_tls() const {
+  const auto& s = settings;
+  if (s.tls_cert_file.empty() != s.tls_key_file.empty())
+    return "chat.tls-cert-file and chat.tls-key-file go together: set both for TLS "
+           "(https, wss), or neither (only chat." +
+           std::string{s.tls_cert_file.empty() ? "tls-key-file" : "tls-cert-file"} +
+           " is set)";
+  if (!s.tls())
+    return {};
+  if (!std::ifstream{s.tls_cert_file})
+    return "chat.tls-cert-file: cannot read \"" + s.tls_cert_file + "\"";
+  if (!std::ifstream{s.tls_key_file})
+    return "chat.tls-key-file: cannot read \"" + s.tls_key_file + "\"";
+  return {};
 }
 
 // The [chat] cluster keys that only make sense together.

@@ -45,6 +45,7 @@ public:
   net::net_settings transport_settings() const;
 
 private:
+  std::string check_tls() const;
   std::string check_cluster() const;
 };
 

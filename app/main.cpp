@@ -98,6 +98,16 @@ int main(int argc, char** argv) {
   if (auto err = cfg.validate(); !err.empty())
     return bad_config(err);
   chat::set_log_level(*chat::parse_log_level(cfg.settings.log_level));
+  // The port's certificate and key are loaded before anything listens: a file that is
+  // not PEM, or a key that does not match its certificate, stops the start.
+  std::shared_ptr<chat::net::tls_context> tls;
+  if (cfg.settings.tls()) {
+    std::string err;
+    tls = chat::net::load_tls_context(cfg.settings.tls_cert_file,
+                                      cfg.settings.tls_key_file, err);
+    if (!tls)
+      return bad_config(err);
+  }
   // The history file is checked before anything listens: a bad one stops the start.
   std::unique_ptr<chat::history_db> store;
   if (!cfg.settings.history_db.empty()) {
@@ -167,6 +177,7 @@ int main(int argc, char** argv) {
                         std::move(respond));
   };
   auto transport = cfg.transport_settings();
+  transport.tls = std::move(tls);
   auto counters = transport.counters;
   auto net =
       std::make_unique<chat::net::server>(std::move(transport), std::move(handlers));
@@ -217,7 +228,8 @@ int main(int argc, char** argv) {
   }
   net->run(static_cast<unsigned>(cfg.settings.io_threads));
   chat::log_info("chatd listening on " + cfg.settings.host + ":" +
-                 std::to_string(net->port()) + " (node " + w.ctx->node_name + ")");
+                 std::to_string(net->port()) + (cfg.settings.tls() ? " (TLS)" : "") +
+                 " (node " + w.ctx->node_name + ")");
 
   int sig = 0;
   sigwait(&signals, &sig);

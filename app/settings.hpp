@@ -39,6 +39,8 @@ struct chat_settings {
   std::string jwt_public_key_file; // RS256/ES256 (PEM)
   std::string jwt_audience;
   std::string jwt_issuer;
+  std::string tls_cert_file; // with tls_key_file: the port is TLS only
+  std::string tls_key_file;
 
   bool authenticating() const {
     return !jwt_secret.empty() || !jwt_public_key_file.empty();
@@ -47,6 +49,7 @@ struct chat_settings {
 
   bool clustered() const { return cluster_port != 0; }
   bool cluster_tls() const { return !cluster_cert_file.empty(); }
+  bool tls() const { return !tls_cert_file.empty(); }
 };
 
 // What a key accepts beyond its type: integers (durations in milliseconds) between
@@ -132,6 +135,11 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
   v("jwt-issuer", s.jwt_issuer, any_text(), "when set, a token's iss must be it");
   v("web-root", s.web_root, any_text(),
     "folder served at / (the chat page), relative to the working directory");
+  v("tls-cert-file", s.tls_cert_file, any_text(),
+    "PEM certificate (chain) of this server; with tls-key-file the port serves https:// "
+    "and wss:// only (TLS 1.2 and 1.3); empty: plain http:// and ws://");
+  v("tls-key-file", s.tls_key_file, any_text(),
+    "PEM private key of tls-cert-file (unencrypted)");
   v("allowed-origins", s.allowed_origins, any_text(),
     "origins whose pages may open /ws, e.g. [\"https://chat.example\"]; empty: same host "
     "only");

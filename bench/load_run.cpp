@@ -574,8 +574,18 @@ Report LoadRun::run() {
     host_headers_.push_back(o_.host + ":" + std::to_string(port));
   }
 
+  std::shared_ptr<TlsClient> tls;
+  if (!o_.tls_ca.empty()) {
+    try {
+      tls = make_tls_client(o_.tls_ca);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "chat-loadgen: %s\n", e.what());
+      r.exit_code = 2;
+      return r;
+    }
+  }
   for (std::uint32_t i = 0; i < n_; ++i)
-    peers_[i].conn = make_ws_connection(ioc_, o_.threads > 1, i, *this);
+    peers_[i].conn = make_ws_connection(ioc_, o_.threads > 1, i, *this, tls);
   plan_groups();
 
   // One server, or the sum over a cluster's nodes (nothing when one cannot be read).

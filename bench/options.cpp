@@ -49,6 +49,9 @@ common:
   --quiet                   no progress line on stderr
   --ack                     senders ask for an ack (a `ref` on each message): reports the
                             send -> ack latency (with a history store: until committed)
+  --tls-ca=FILE             connect with wss:// (a chatd with tls-cert-file), trusting
+                            only the PEM certificate(s) in FILE; the certificate must
+                            carry --host (name, or IP address SAN); not for soak
 fanout (everyone in room general):
   --senders=S (10) --rate=R (100, total msg/s) --duration=SEC (10) --size=BYTES (64)
   --drain=SEC (5)
@@ -231,6 +234,7 @@ Options parse_options(int argc, char** argv) {
          o.port = static_cast<std::uint16_t>(parse_int("port", v, 1, 65535));
        }},
       {"path", str("path", o.path)},
+      {"tls-ca", str("tls-ca", o.tls_ca)},
       {"name-prefix", str("name-prefix", o.name_prefix)},
       {"label", str("label", o.label)},
       {"clients", u32("clients", o.clients, 1, 1000000)},
@@ -334,6 +338,8 @@ Options parse_options(int argc, char** argv) {
       return std::string_view(a).rfind(flag, 0) == 0;
     });
   };
+  if (o.mode == Mode::soak && !o.tls_ca.empty())
+    fail("--tls-ca is for fanout, idle and rooms; soak speaks ws:// only");
   if (o.mode == Mode::soak)
     finish_soak_options(o, given);
   if (!given("--senders="))

@@ -76,6 +76,7 @@ struct Options {
   long long max_lost = -1;       // exit 1 when lost > max_lost (-1: off)
   bool quiet = false;            // no progress lines on stderr
   bool ack = false;              // senders ask for acks: send -> ack latency
+  std::string tls_ca;            // --tls-ca: wss://, trusting only this PEM file
 };
 
 // Parses argv. On --help prints usage to stdout and exits 0; on a bad flag prints a message

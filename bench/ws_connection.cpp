@@ -2,13 +2,17 @@
 #include "ws_connection.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <deque>
 #include <netinet/in.h>
+#include <stdexcept>
+#include <type_traits>
 
 namespace bench {
 
@@ -17,6 +21,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
+using tls_socket = ssl::stream<tcp::socket>;
+
+struct TlsClient {
+  ssl::context ctx{ssl::context::tls_client};
+};
 
 namespace {
 
@@ -27,11 +37,19 @@ using bind_address_no_port =
     asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
 #endif
 
+// Stream: tcp::socket (ws://) or tls_socket (wss://).
+template <class Stream>
 class Connection final : public WsConnection,
-                         public std::enable_shared_from_this<Connection> {
+                         public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool tls = std::is_same_v<Stream, tls_socket>;
+
 public:
   Connection(asio::any_io_executor ex, std::uint32_t id, WsEvents& events)
       : WsConnection(id), ex_(std::move(ex)), ws_(ex_), events_(events) {}
+  Connection(asio::any_io_executor ex, std::uint32_t id, WsEvents& events,
+             std::shared_ptr<TlsClient> tls_client)
+      : WsConnection(id), ex_(std::move(ex)), tls_(std::move(tls_client)),
+        ws_(ex_, tls_->ctx), events_(events) {}
 
   const asio::any_io_executor& executor() const override { return ex_; }
 
@@ -66,7 +84,7 @@ public:
     asio::dispatch(ex_, [self = shared_from_this()] {
       self->closing_ = true;
       beast::error_code ignored;
-      self->ws_.next_layer().close(ignored);
+      beast::get_lowest_layer(self->ws_).close(ignored);
       self->read_on(); // the read loop reports the end
     });
   }
@@ -81,9 +99,11 @@ public:
   }
 
 private:
+  using std::enable_shared_from_this<Connection>::shared_from_this;
+
   void do_connect(ConnectTarget t) {
     target_ = std::move(t);
-    tcp::socket& sock = ws_.next_layer();
+    tcp::socket& sock = beast::get_lowest_layer(ws_);
     beast::error_code ec;
     sock.open(target_.server.protocol(), ec);
     if (ec)
@@ -108,7 +128,28 @@ private:
     if (ec)
       return fail_connect("connect", ec);
     beast::error_code ignored;
-    ws_.next_layer().set_option(tcp::no_delay(true), ignored);
+    beast::get_lowest_layer(ws_).set_option(tcp::no_delay(true), ignored);
+    if constexpr (tls) {
+      // The name (or address) the certificate must carry: the host of the Host header;
+      // SNI too, unless it is an address (SNI names hosts only).
+      auto host = target_.host_header.substr(0, target_.host_header.rfind(':'));
+      beast::error_code not_ip;
+      asio::ip::make_address(host, not_ip);
+      if (not_ip)
+        SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), host.c_str());
+      ws_.next_layer().set_verify_callback(ssl::host_name_verification(host));
+      ws_.next_layer().async_handshake(ssl::stream_base::client,
+                                       [self = shared_from_this()](beast::error_code e) {
+                                         if (e)
+                                           return self->fail_connect("tls", e);
+                                         self->do_handshake();
+                                       });
+    } else {
+      do_handshake();
+    }
+  }
+
+  void do_handshake() {
     websocket::stream_base::timeout to{};
     to.handshake_timeout = std::chrono::milliseconds(
         static_cast<long long>(target_.handshake_timeout_s * 1000));
@@ -150,7 +191,7 @@ private:
       return;
     done_ = true;
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    beast::get_lowest_layer(ws_).close(ignored);
     events_.on_connect_failed(*this, stage, ec.message(), status);
   }
 
@@ -224,12 +265,13 @@ private:
     done_ = true;
     queue_.clear();
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    beast::get_lowest_layer(ws_).close(ignored);
     events_.on_closed(*this, kind, code, error);
   }
 
   asio::any_io_executor ex_;
-  websocket::stream<tcp::socket> ws_;
+  std::shared_ptr<TlsClient> tls_; // keeps the context alive for the stream
+  websocket::stream<Stream> ws_;
   WsEvents& events_;
   ConnectTarget target_;
   http::response<http::string_body> response_;
@@ -245,11 +287,25 @@ private:
 
 } // namespace
 
+std::shared_ptr<TlsClient> make_tls_client(const std::string& ca_file) {
+  auto tls = std::make_shared<TlsClient>();
+  beast::error_code ec;
+  tls->ctx.load_verify_file(ca_file, ec);
+  if (ec)
+    throw std::runtime_error("cannot load CA file " + ca_file + ": " + ec.message());
+  tls->ctx.set_verify_mode(ssl::verify_peer);
+  return tls;
+}
+
 std::shared_ptr<WsConnection> make_ws_connection(asio::io_context& ioc, bool strand,
-                                                 std::uint32_t id, WsEvents& events) {
+                                                 std::uint32_t id, WsEvents& events,
+                                                 std::shared_ptr<TlsClient> tls) {
   asio::any_io_executor ex = strand ? asio::any_io_executor(asio::make_strand(ioc))
                                     : asio::any_io_executor(ioc.get_executor());
-  return std::make_shared<Connection>(std::move(ex), id, events);
+  if (tls)
+    return std::make_shared<Connection<tls_socket>>(std::move(ex), id, events,
+                                                    std::move(tls));
+  return std::make_shared<Connection<tcp::socket>>(std::move(ex), id, events);
 }
 
 } // namespace bench

@@ -1,5 +1,6 @@
 // One client WebSocket connection (Boost.Beast behind this header): connect from a chosen
-// source address, handshake, one read loop, a write queue with one async_write at a time.
+// source address, TLS handshake (wss://), WebSocket handshake, one read loop, a write
+// queue with one async_write at a time.
 // All callbacks run on the connection's executor (a strand when the io_context has several
 // threads); every method may be called from any thread.
 #pragma once
@@ -71,9 +72,17 @@ private:
   std::uint32_t id_;
 };
 
+// What wss:// connections share: a client TLS context that trusts only the certificates
+// in one CA file (OpenSSL stays behind this header).
+struct TlsClient;
+// Throws std::runtime_error when `ca_file` holds no PEM certificate.
+std::shared_ptr<TlsClient> make_tls_client(const std::string& ca_file);
+
 // strand: give the connection its own strand (needed when several threads run the context).
-std::shared_ptr<WsConnection> make_ws_connection(boost::asio::io_context& ioc,
-                                                 bool strand, std::uint32_t id,
-                                                 WsEvents& events);
+// tls: speak wss:// (TLS, the server's certificate checked against the host of
+// ConnectTarget::host_header); null: ws://.
+std::shared_ptr<WsConnection>
+make_ws_connection(boost::asio::io_context& ioc, bool strand, std::uint32_t id,
+                   WsEvents& events, std::shared_ptr<TlsClient> tls = nullptr);
 
 } // namespace bench

@@ -1,8 +1,10 @@
-// The TCP layer under each WebSocket, and its outbound queue. Everything written while a
-// send is in flight goes out in the next single syscall, so frames queued for one client
-// cost one write, not one each. Beast writes its control frames (ping, pong, close)
-// through async_write_some; chat frames are appended by write_text. Each frame is
-// appended whole, so the two never interleave inside a frame.
+// The layer under each WebSocket, and its outbound queue. Everything written while a
+// send is in flight goes out in the next single write to `NextLayer`, so frames queued
+// for one client cost one write, not one each. Beast writes its control frames (ping,
+// pong, close) through async_write_some; chat frames are appended by write_text. Each
+// frame is appended whole, so the two never interleave inside a frame.
+// `NextLayer` is the transport (net/transport.hpp): a tcp::socket, or a TLS stream, which
+// then encrypts each batch in one write, never frame by frame.
 #pragma once
 
 #include "net/beast.hpp"
@@ -15,21 +17,21 @@
 
 namespace chat::net {
 
-class corked_socket {
+template <class NextLayer> class corked_socket {
 public:
-  using executor_type = tcp::socket::executor_type;
+  using executor_type = typename NextLayer::executor_type;
 
   // `gauge`, when given, follows the bytes buffered here (the outbound-queue metric);
   // a send buffer above `keep_capacity` is released once sent.
-  corked_socket(tcp::socket&& socket, std::atomic<std::int64_t>* gauge,
+  corked_socket(NextLayer&& socket, std::atomic<std::int64_t>* gauge,
                 std::size_t keep_capacity)
       : impl_(std::make_shared<impl>(std::move(socket), gauge, keep_capacity)) {}
 
   executor_type get_executor() noexcept { return impl_->socket.get_executor(); }
-  tcp::socket& next_layer() noexcept { return impl_->socket; }
-  const tcp::socket& next_layer() const noexcept { return impl_->socket; }
+  NextLayer& next_layer() noexcept { return impl_->socket; }
+  const NextLayer& next_layer() const noexcept { return impl_->socket; }
 
-  // Bytes accepted from Beast and not yet handed to the kernel.
+  // Bytes accepted from Beast and not yet sent on.
   std::size_t buffered() const noexcept {
     return impl_->pending.size() + impl_->inflight.size();
   }
@@ -79,14 +81,14 @@ public:
 
 private:
   struct impl {
-    impl(tcp::socket&& s, std::atomic<std::int64_t>* g, std::size_t keep)
+    impl(NextLayer&& s, std::atomic<std::int64_t>* g, std::size_t keep)
         : socket(std::move(s)), gauge(g), keep_capacity(keep) {}
     ~impl() { count(-static_cast<std::int64_t>(pending.size() + inflight.size())); }
     void count(std::int64_t delta) {
       if (gauge)
         gauge->fetch_add(delta, std::memory_order_relaxed);
     }
-    tcp::socket socket;
+    NextLayer socket;
     std::atomic<std::int64_t>* gauge;
     std::size_t keep_capacity;
     std::vector<char> pending;  // written by Beast since the send in flight began

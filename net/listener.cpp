@@ -70,8 +70,14 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   if (!ec) {
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), settings_, handlers_, shared_)
-        ->run();
+    if (settings_.tls)
+      std::make_shared<http_session<tls_stream>>(std::move(socket), settings_, handlers_,
+                                                 shared_)
+          ->run();
+    else
+      std::make_shared<http_session<beast::tcp_stream>>(std::move(socket), settings_,
+                                                        handlers_, shared_)
+          ->run();
   }
   do_accept(); // other errors (a peer that gave up in the queue) concern one socket
 }

@@ -1,4 +1,5 @@
-// Accepts TCP connections and starts an http_session on its own strand for each.
+// Accepts TCP connections and starts an http_session on its own strand for each, over
+// TLS when the server has a certificate.
 #pragma once
 
 #include "net/beast.hpp"

@@ -1,5 +1,6 @@
 // The network side as the rest of the program sees it: no Beast in this header.
-// One io_context on `io_threads` threads, an acceptor, HTTP and WebSocket sessions.
+// One io_context on `io_threads` threads, an acceptor, HTTP and WebSocket sessions,
+// over plain TCP or, with net_settings::tls, over TLS.
 #pragma once
 
 #include "actors/client_events.hpp"
@@ -16,6 +17,15 @@
 
 namespace chat::net {
 
+struct tls_context; // net/tls_context.hpp
+
+// Loads a TLS port's PEM certificate (chain) and its private key. Returns null and says
+// why in `error`, naming the key and file, when a file is unreadable, holds no PEM
+// certificate or unencrypted PEM key, or the key does not match the certificate.
+std::shared_ptr<tls_context> load_tls_context(const std::string& cert_file,
+                                              const std::string& key_file,
+                                              std::string& error);
+
 // What the network side is told at start.
 struct net_settings {
   unsigned io_threads = 1;
@@ -23,6 +33,8 @@ struct net_settings {
   std::vector<std::string> allowed_origins; // empty: same host only
   chat::limits limits;
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
+  // Set: the port speaks TLS only (https, wss); null: plain HTTP and WebSocket.
+  std::shared_ptr<tls_context> tls;
 };
 
 // A plain HTTP request for the application's endpoints (no Beast types).

@@ -4,6 +4,7 @@
 
 #include "messages/frame.hpp"
 #include "net/beast.hpp"
+#include "net/frame_target.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -13,8 +14,6 @@
 
 namespace chat::net {
 
-class ws_session;
-
 // Frames from actor threads to sessions, crossing to the io thread in batches: one post
 // wakes the io thread for every frame pushed until it runs, instead of one post (an
 // allocation and a queue operation) per frame. Only used with a single io thread, where
@@ -22,15 +21,16 @@ class ws_session;
 class outbox {
 public:
   explicit outbox(asio::any_io_executor io) : io_(std::move(io)) {}
-  void push(std::shared_ptr<ws_session> to, frame text);
+  void push(std::shared_ptr<frame_target> to, frame text);
 
 private:
   void drain();
 
   asio::any_io_executor io_;
   std::mutex m_;
-  std::vector<std::pair<std::shared_ptr<ws_session>, frame>> items_;
-  std::vector<std::pair<std::shared_ptr<ws_session>, frame>> draining_; // io thread only
+  std::vector<std::pair<std::shared_ptr<frame_target>, frame>> items_;
+  std::vector<std::pair<std::shared_ptr<frame_target>, frame>>
+      draining_; // io thread only
   bool scheduled_ = false;
 };
 

@@ -5,20 +5,22 @@
 
 namespace chat::net {
 
-ws_session::ws_session(tcp::socket&& socket, http::request<http::string_body> req,
-                       const net_settings& settings, std::shared_ptr<shared_state> shared)
-    : ws_(std::move(socket), &settings.counters->outbound_queue_bytes,
+template <class Stream>
+ws_session<Stream>::ws_session(Stream&& stream, http::request<http::string_body> req,
+                               const net_settings& settings,
+                               std::shared_ptr<shared_state> shared)
+    : ws_(std::move(stream), &settings.counters->outbound_queue_bytes,
           settings.limits.write_buffer_keep_bytes),
       req_(std::move(req)), settings_(settings), shared_(std::move(shared)),
       batched_(settings.io_threads == 1), close_deadline_(ws_.get_executor()) {
   shared_->add();
 }
 
-ws_session::~ws_session() {
+template <class Stream> ws_session<Stream>::~ws_session() {
   shared_->remove();
 }
 
-void ws_session::accept() {
+template <class Stream> void ws_session<Stream>::accept() {
   run_on_io([self = shared_from_this()] {
     if (self->closing_)
       return;
@@ -41,7 +43,7 @@ void ws_session::accept() {
   });
 }
 
-void ws_session::on_accept(beast::error_code ec) {
+template <class Stream> void ws_session<Stream>::on_accept(beast::error_code ec) {
   if (ec) {
     finish();
     return;
@@ -51,7 +53,8 @@ void ws_session::on_accept(beast::error_code ec) {
   do_read();
 }
 
-void ws_session::reject(unsigned http_status, std::string why) {
+template <class Stream>
+void ws_session<Stream>::reject(unsigned http_status, std::string why) {
   run_on_io([self = shared_from_this(), http_status, why] {
     if (self->closing_)
       return;
@@ -60,7 +63,8 @@ void ws_session::reject(unsigned http_status, std::string why) {
                              "text/plain; charset=utf-8", why + "\n", false);
     res->set(http::field::retry_after, "5");
     self->cut_after(self->settings_.limits.reject_linger);
-    http::async_write(beast::get_lowest_layer(self->ws_), *res,
+    // Under the corked layer: the transport, which encrypts on a TLS port.
+    http::async_write(self->ws_.next_layer().next_layer(), *res,
                       [self, res](beast::error_code, std::size_t) {
                         self->cut();
                         self->finish();
@@ -68,7 +72,7 @@ void ws_session::reject(unsigned http_status, std::string why) {
   });
 }
 
-void ws_session::do_read() {
+template <class Stream> void ws_session<Stream>::do_read() {
   // Small reads: an idle client then holds a small buffer (a whole-message read reserves
   // 1.5 KiB per connection up front); a message is assembled over several reads.
   ws_.async_read_some(
@@ -76,7 +80,8 @@ void ws_session::do_read() {
       beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void ws_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   // Any read error ends the session: a close from either side, a cut socket, a frame
   // over read_message_max (Beast answers that one with close code 1009 itself).
   if (ec) {
@@ -99,7 +104,7 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   do_read();
 }
 
-void ws_session::send(frame text) {
+template <class Stream> void ws_session<Stream>::send(frame text) {
   if (shared_->stopped)
     return;
   if (batched_) {
@@ -109,7 +114,7 @@ void ws_session::send(frame text) {
   run_on_io([self = shared_from_this(), text = std::move(text)] { self->write(text); });
 }
 
-void ws_session::write(const frame& text) {
+template <class Stream> void ws_session<Stream>::write(const frame& text) {
   // Before the upgrade there is no WebSocket to frame for (a direct message to a
   // client still in its handshake); after the close began nothing more goes out.
   if (closing_ || !ws_.is_open())
@@ -125,7 +130,7 @@ void ws_session::write(const frame& text) {
   out.write_text(text.text());
 }
 
-void outbox::push(std::shared_ptr<ws_session> to, frame text) {
+void outbox::push(std::shared_ptr<frame_target> to, frame text) {
   std::lock_guard<std::mutex> guard{m_};
   items_.emplace_back(std::move(to), std::move(text));
   if (!scheduled_) {
@@ -148,7 +153,7 @@ void outbox::drain() {
         .shrink_to_fit(); // a burst (a room of thousands joining) must not stay resident
 }
 
-void ws_session::ping() {
+template <class Stream> void ws_session<Stream>::ping() {
   run_on_io([self = shared_from_this()] {
     if (self->closing_ || self->pinging_ || !self->ws_.is_open())
       return;
@@ -157,13 +162,15 @@ void ws_session::ping() {
   });
 }
 
-void ws_session::close(std::uint16_t code, std::string reason) {
+template <class Stream>
+void ws_session<Stream>::close(std::uint16_t code, std::string reason) {
   run_on_io([self = shared_from_this(), code, reason = std::move(reason)] {
     self->start_close(code, reason);
   });
 }
 
-void ws_session::start_close(std::uint16_t code, std::string reason) {
+template <class Stream>
+void ws_session<Stream>::start_close(std::uint16_t code, std::string reason) {
   if (closing_)
     return;
   closing_ = true;      // nothing more is queued from here on
@@ -183,7 +190,8 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
   cut_after(settings_.limits.pong_timeout);
 }
 
-void ws_session::cut_after(std::chrono::nanoseconds timeout) {
+template <class Stream>
+void ws_session<Stream>::cut_after(std::chrono::nanoseconds timeout) {
   close_deadline_.expires_after(timeout);
   close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
@@ -191,33 +199,34 @@ void ws_session::cut_after(std::chrono::nanoseconds timeout) {
   });
 }
 
-void ws_session::drop() {
+template <class Stream> void ws_session<Stream>::drop() {
   run_on_io([self = shared_from_this()] {
     self->closing_ = true;
     self->cut();
   });
 }
 
-void ws_session::cut() {
+template <class Stream> void ws_session<Stream>::cut() {
   beast::error_code ignored;
-  auto& sock = beast::get_lowest_layer(ws_);
+  auto& sock = socket_of(beast::get_lowest_layer(ws_));
   sock.shutdown(tcp::socket::shutdown_both, ignored);
   sock.close(ignored);
 }
 
 // net/ does not know the client's name, only its address.
-void ws_session::log_policy_close(std::uint16_t code, std::string_view reason) {
+template <class Stream>
+void ws_session<Stream>::log_policy_close(std::uint16_t code, std::string_view reason) {
   if (!log_enabled(log_level::info))
     return;
   beast::error_code ec;
-  auto peer = beast::get_lowest_layer(ws_).remote_endpoint(ec);
+  auto peer = socket_of(beast::get_lowest_layer(ws_)).remote_endpoint(ec);
   std::string who =
       ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
   log_info("client at " + who + " closed: " + std::to_string(code) + " " +
            std::string{reason});
 }
 
-void ws_session::finish() {
+template <class Stream> void ws_session<Stream>::finish() {
   if (finished_)
     return;
   finished_ = true;
@@ -226,5 +235,8 @@ void ws_session::finish() {
     events_->on_closed();
   events_ = nullptr; // breaks the session <-> actor reference cycle
 }
+
+template class ws_session<tcp::socket>;
+template class ws_session<tls_stream>;
 
 } // namespace chat::net

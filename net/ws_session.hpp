@@ -1,22 +1,28 @@
 // One upgraded (or upgrading) WebSocket: reads frames and reports them to its
 // client_events, and queues the frames it is sent in its corked socket, bounded by
-// max-outbound-bytes. It never looks inside a frame.
+// max-outbound-bytes. It never looks inside a frame. `Stream` is its transport
+// (net/transport.hpp): tcp::socket, or tls_stream on a TLS port.
 #pragma once
 
 #include "actors/client_events.hpp"
 #include "actors/client_link.hpp"
 #include "net/beast.hpp"
 #include "net/corked_socket.hpp"
+#include "net/frame_target.hpp"
 #include "net/server.hpp"
 #include "net/shared_state.hpp"
+#include "net/transport.hpp"
 
 #include <memory>
 
 namespace chat::net {
 
-class ws_session : public client_link, public std::enable_shared_from_this<ws_session> {
+template <class Stream>
+class ws_session : public client_link,
+                   public frame_target,
+                   public std::enable_shared_from_this<ws_session<Stream>> {
 public:
-  ws_session(tcp::socket&& socket, http::request<http::string_body> req,
+  ws_session(Stream&& stream, http::request<http::string_body> req,
              const net_settings& settings, std::shared_ptr<shared_state> shared);
   ~ws_session() override;
 
@@ -27,7 +33,7 @@ public:
   void reject(unsigned http_status, std::string why) override;
   void send(frame text) override;
   // On the io thread (or the session's strand): queue a frame for the client.
-  void write(const frame& text);
+  void write(const frame& text) override;
   void ping() override;
   void close(std::uint16_t code, std::string reason) override;
   void drop() override;
@@ -48,7 +54,9 @@ private:
   void cut_after(std::chrono::nanoseconds timeout); // unless finish() comes first
   void finish();
 
-  websocket::stream<corked_socket> ws_;
+  using std::enable_shared_from_this<ws_session>::shared_from_this;
+
+  websocket::stream<corked_socket<Stream>> ws_;
   http::request<http::string_body> req_;
   const net_settings& settings_;
   std::shared_ptr<shared_state> shared_;
