@@ -302,10 +302,7 @@ struct event_handler {
                      "authentication is off: there is no token to refresh", ref});
       return;
     }
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    auto v = st.ctx->verifier->verify(r.token, now);
+    auto v = st.ctx->verifier->verify(r.token, unix_now_s());
     if (!v.who) {
       st.send_error({protocol_code::invalid_payload,
                      "token refused: " + std::string{describe(v.why)}, ref});

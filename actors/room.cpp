@@ -482,17 +482,13 @@ void reserve_ahead(room_pointer self) {
           [self](caf::error&) { self->state.reserving = false; }); // next message asks
 }
 
-// Sequences a message whose id is reserved, then stores it; the sender's ack (`rp`,
-// when it waits for one) follows the commit.
+// With a store: sequences a message whose id is reserved, then stores it; the sender's
+// ack (`rp`, when it waits for one) follows the commit.
 void publish_reserved(room_pointer self, publish& p,
                       caf::typed_response_promise<chat_message> rp) {
   auto& st = self->state;
   reserve_ahead(self);
   const auto& m = sequence(self, p);
-  if (!st.store()) {
-    rp.deliver(m);
-    return;
-  }
   if (!rp.pending()) {
     caf::anon_send(st.store(), store_message{m});
     return;

@@ -10,6 +10,7 @@
 #include "app/descriptor_limit.hpp"
 #include "app/token_tool.hpp"
 #include "base/log.hpp"
+#include "base/timestamp.hpp"
 #include "net/server.hpp"
 #include "store/history_db.hpp"
 
@@ -40,12 +41,6 @@ std::string join_list(const std::vector<std::string>& xs) {
 std::string param(const std::map<std::string, std::string>& query, const char* key) {
   auto it = query.find(key);
   return it == query.end() ? std::string{} : it->second;
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 int bad_config(const std::string& why) {
@@ -145,7 +140,8 @@ int main(int argc, char** argv) {
     chat::client_hello hello{param(up.query, "name"), param(up.query, "since"), {}, {}};
     if (w.ctx->verifier) {
       auto v = w.ctx->verifier->verify(
-          chat::auth::token_of(param(up.query, "token"), up.authorization), unix_now());
+          chat::auth::token_of(param(up.query, "token"), up.authorization),
+          chat::unix_now_s());
       if (v.who)
         hello.who = std::move(v.who);
       else
@@ -163,7 +159,7 @@ int main(int argc, char** argv) {
       if (w.ctx->verifier) {
         auto v = w.ctx->verifier->verify(
             chat::auth::token_of(param(req.query, "token"), req.authorization),
-            unix_now());
+            chat::unix_now_s());
         if (!v.who) {
           respond(401, "text/plain; charset=utf-8",
                   std::string{chat::describe(v.why)} + "\n");

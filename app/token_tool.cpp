@@ -3,6 +3,7 @@
 #include "app/config.hpp"
 #include "auth/token_verifier.hpp"
 #include "base/age.hpp"
+#include "base/timestamp.hpp"
 #include "messages/names.hpp"
 
 #include <chrono>
@@ -96,9 +97,7 @@ int run_token_tool(int argc, char** argv) {
   std::string err;
   if (!auth::token_verifier::make({cfg.settings.jwt_secret, {}, {}, {}}, err))
     return fail(err);
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = unix_now_s();
   auth::claims c;
   c.sub = user;
   c.iat = now;
