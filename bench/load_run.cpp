@@ -115,6 +115,7 @@ public:
                  const std::string& error) override;
 
 private:
+  void on_welcome(Peer& p); // the connection is in: the launcher may start the next
   // Control thread.
   void plan_groups();
   bool wait_until(const char* phase, Clock::time_point until,
@@ -204,6 +205,19 @@ void LoadRun::on_open(WsConnection& c) {
   peers_[c.id()].opened = true;
   ++opened_;
   ++open_now_;
+  if (o_.reference) // no welcome in the original protocol: in once upgraded
+    on_welcome(peers_[c.id()]);
+}
+
+void LoadRun::on_welcome(Peer& p) {
+  if (p.welcomed.exchange(true))
+    return;
+  ++welcomed_;
+  if (!p.settled.exchange(true)) {
+    ++settled_;
+    if (!senders_stop_)
+      launch_next();
+  }
 }
 
 void LoadRun::on_connect_failed(WsConnection& c, std::string_view stage,
@@ -284,14 +298,7 @@ void LoadRun::on_text(WsConnection& c, std::string_view frame) {
     return;
   }
   case EventType::welcome:
-    if (!p.welcomed.exchange(true)) {
-      ++welcomed_;
-      if (!p.settled.exchange(true)) {
-        ++settled_;
-        if (!senders_stop_)
-          launch_next();
-      }
-    }
+    on_welcome(p);
     return;
   case EventType::room_changed:
     if (p.group != no_group && ev.room == groups_[p.group].room &&
@@ -602,7 +609,7 @@ Report LoadRun::run() {
     return sum;
   };
   auto pid_rss = [&] { return over_pids(process_rss_kib); };
-  auto pid_cpu = [&] { return over_pids(process_cpu_seconds); };
+  auto pid_cpu = [&] { return over_pids(process_cpu_times); };
   r.rss_kib_start = pid_rss();
 
   auto work = asio::make_work_guard(ioc_);
@@ -612,6 +619,7 @@ Report LoadRun::run() {
 
   // Phase 1: connect, at most connect-concurrency handshakes in flight.
   const auto t_connect = Clock::now();
+  const auto cpu_before_connect = pid_cpu();
   connect_all();
   r.connect_s = seconds_between(t_connect, Clock::now());
   r.opened = opened_;
@@ -625,7 +633,7 @@ Report LoadRun::run() {
   // CPU used by the server and by us between two marks: the measured window is sending +
   // drain when there is load, else the idle hold.
   struct CpuMark {
-    std::optional<double> server;
+    std::optional<CpuTimes> server;
     double self = 0;
     Clock::time_point at{};
   };
@@ -635,10 +643,22 @@ Report LoadRun::run() {
 
   // Phase 2: rooms, then paced sending, then drain.
   Clock::time_point t_load{}, t_sent{};
+  // What the connects cost the server: from the first handshake until it went quiet
+  // (the presence frames the joins caused were written), per connection that got in.
+  auto handshake_cpu = [&] {
+    const auto after = pid_cpu();
+    if (cpu_before_connect && after && r.welcomed > 0) {
+      const auto d = *after - *cpu_before_connect;
+      const double n = static_cast<double>(r.welcomed);
+      r.handshake_cpu_user_us = d.user * 1e6 / n;
+      r.handshake_cpu_sys_us = d.sys * 1e6 / n;
+    }
+  };
   if (!senders_.empty() && welcomed_ > 0 && !out_of_time()) {
     r.load = true;
     move_into_rooms();
     r.settle_s = settle();
+    handshake_cpu();
     if (!out_of_time()) {
       t_load = Clock::now();
       w0 = mark();
@@ -656,13 +676,17 @@ Report LoadRun::run() {
   }
   // Idle: hold the connections (ping/pong keeps them) until hold seconds after all were in.
   if (o_.mode == Mode::idle && !out_of_time()) {
+    if (!r.load) {
+      r.settle_s = settle();
+      handshake_cpu();
+    }
     const CpuMark h0 = mark();
     wait_until("hold", t_all_in + to_duration(o_.hold), [] { return false; });
     r.hold_s = seconds_between(t_all_in, Clock::now());
     const CpuMark h1 = mark();
     const double span = seconds_between(h0.at, h1.at);
     if (h0.server && h1.server && span >= 1)
-      r.hold_server_cpu_pct = 100 * (*h1.server - *h0.server) / span;
+      r.hold_server_cpu_pct = 100 * (*h1.server - *h0.server).total() / span;
     if (!measured) {
       w0 = h0;
       w1 = h1;
@@ -691,7 +715,10 @@ Report LoadRun::run() {
 
   const bool long_enough = r.measured_s >= 0.05; // CPU ticks are 10 ms
   if (w0.server && w1.server) {
-    r.server_cpu_s = *w1.server - *w0.server;
+    const auto d = *w1.server - *w0.server;
+    r.server_cpu_s = d.total();
+    r.server_user_s = d.user;
+    r.server_sys_s = d.sys;
     if (long_enough)
       r.server_cpu_pct = 100 * *r.server_cpu_s / r.measured_s;
   }
@@ -700,9 +727,12 @@ Report LoadRun::run() {
   if (t_load != Clock::time_point{})
     r.duration_s = o_.duration;
   fill_results(r);
-  if (r.server_cpu_s && r.load && r.received > 0)
-    r.server_cpu_us_per_delivery =
-        *r.server_cpu_s * 1e6 / static_cast<double>(r.received);
+  if (r.server_cpu_s && r.load && r.received > 0) {
+    const double n = static_cast<double>(r.received);
+    r.server_cpu_us_per_delivery = *r.server_cpu_s * 1e6 / n;
+    r.server_user_us_per_delivery = *r.server_user_s * 1e6 / n;
+    r.server_sys_us_per_delivery = *r.server_sys_s * 1e6 / n;
+  }
   if (r.rss_kib_start && r.rss_kib_connected && r.welcomed > 0)
     r.kib_per_conn = static_cast<double>(*r.rss_kib_connected - *r.rss_kib_start) /
                      static_cast<double>(r.welcomed);

@@ -52,6 +52,9 @@ common:
   --tls-ca=FILE             connect with wss:// (a chatd with tls-cert-file), trusting
                             only the PEM certificate(s) in FILE; the certificate must
                             carry --host (name, or IP address SAN); not for soak
+  --reference               the server speaks only the original protocol (the Go
+                            reference): a connection is in once upgraded (no welcome),
+                            no rooms, no acks; fanout, and idle without --chat-clients
 fanout (everyone in room general):
   --senders=S (10) --rate=R (100, total msg/s) --duration=SEC (10) --size=BYTES (64)
   --drain=SEC (5)
@@ -313,6 +316,10 @@ Options parse_options(int argc, char** argv) {
       o.ack = true;
       continue;
     }
+    if (arg == "--reference") {
+      o.reference = true;
+      continue;
+    }
     if (arg.rfind("--", 0) != 0) {
       if (mode_seen)
         fail("unexpected argument '" + arg + "'");
@@ -342,6 +349,12 @@ Options parse_options(int argc, char** argv) {
     fail("--tls-ca is for fanout, idle and rooms; soak speaks ws:// only");
   if (o.mode == Mode::soak)
     finish_soak_options(o, given);
+  if (o.reference && (o.mode == Mode::rooms || o.mode == Mode::soak))
+    fail("--reference: the reference server has no rooms (fanout and idle only)");
+  if (o.reference && o.chat_clients > 0)
+    fail("--reference: the reference server has no rooms for --chat-clients");
+  if (o.reference && o.ack)
+    fail("--reference: the reference server sends no acks");
   if (!given("--senders="))
     o.senders = std::min(o.senders, o.clients);
   if (o.mode == Mode::fanout && o.senders > o.clients)

@@ -77,6 +77,10 @@ struct Options {
   bool quiet = false;            // no progress lines on stderr
   bool ack = false;              // senders ask for acks: send -> ack latency
   std::string tls_ca;            // --tls-ca: wss://, trusting only this PEM file
+  // --reference: the server speaks the original protocol only (the Go reference server in
+  // ../shared/reference/gorilla-chat): no welcome (a connection is in once upgraded), no
+  // rooms, no acks. For side-by-side runs of the same scenario.
+  bool reference = false;
 };
 
 // Parses argv. On --help prints usage to stdout and exits 0; on a bad flag prints a message

@@ -8,7 +8,7 @@
 
 namespace bench {
 
-std::optional<double> process_cpu_seconds(int pid) {
+std::optional<CpuTimes> process_cpu_times(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   if (!in || !std::getline(in, line))
@@ -29,8 +29,14 @@ std::optional<double> process_cpu_seconds(int pid) {
   if (!rest)
     return std::nullopt;
   const long ticks = sysconf(_SC_CLK_TCK);
-  return static_cast<double>(utime + stime) /
-         static_cast<double>(ticks > 0 ? ticks : 100);
+  const auto hz = static_cast<double>(ticks > 0 ? ticks : 100);
+  return CpuTimes{static_cast<double>(utime) / hz, static_cast<double>(stime) / hz};
+}
+
+std::optional<double> process_cpu_seconds(int pid) {
+  if (auto t = process_cpu_times(pid))
+    return t->total();
+  return std::nullopt;
 }
 
 std::optional<long> process_rss_kib(int pid) {

@@ -6,7 +6,23 @@
 
 namespace bench {
 
-// utime + stime (fields 14 and 15 of /proc/PID/stat) in seconds; nullopt when unreadable.
+// CPU time of a process in seconds, split: user space (ours) and kernel (system calls,
+// the network stack; on loopback each send costs about as much there as in user space).
+struct CpuTimes {
+  double user = 0, sys = 0;
+  double total() const { return user + sys; }
+  CpuTimes& operator+=(const CpuTimes& o) {
+    user += o.user;
+    sys += o.sys;
+    return *this;
+  }
+  CpuTimes operator-(const CpuTimes& o) const { return {user - o.user, sys - o.sys}; }
+};
+
+// utime and stime (fields 14 and 15 of /proc/PID/stat); nullopt when unreadable.
+std::optional<CpuTimes> process_cpu_times(int pid);
+
+// utime + stime in seconds; nullopt when unreadable.
 std::optional<double> process_cpu_seconds(int pid);
 
 // VmRSS of /proc/PID/status in KiB; nullopt when unreadable.

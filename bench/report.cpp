@@ -19,8 +19,8 @@ std::string to_json_line(const Report& r) {
     o.counts("connect_error_kinds", r.connect_error_kinds);
   o.num("connect_s", r.connect_s);
   o.num("handshakes_per_s", r.handshakes_per_s);
+  o.num("settle_s", r.settle_s);
   if (r.load) {
-    o.num("settle_s", r.settle_s);
     o.num("senders", r.senders);
     if (r.rooms)
       o.num("rooms", r.rooms);
@@ -68,6 +68,12 @@ std::string to_json_line(const Report& r) {
     o.opt("server_cpu_s", r.server_cpu_s);
     o.opt("server_cpu_pct", r.server_cpu_pct);
     o.opt("server_cpu_us_per_delivery", r.server_cpu_us_per_delivery);
+    o.opt("server_user_s", r.server_user_s);
+    o.opt("server_sys_s", r.server_sys_s);
+    o.opt("server_user_us_per_delivery", r.server_user_us_per_delivery);
+    o.opt("server_sys_us_per_delivery", r.server_sys_us_per_delivery);
+    o.opt("handshake_cpu_user_us", r.handshake_cpu_user_us);
+    o.opt("handshake_cpu_sys_us", r.handshake_cpu_sys_us);
     o.opt("server_rss_kib_start", r.rss_kib_start);
     o.opt("server_rss_kib_connected", r.rss_kib_connected);
     o.opt("server_rss_kib_end", r.rss_kib_end);

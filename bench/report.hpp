@@ -36,6 +36,11 @@ struct Report {
 
   std::optional<int> server_pid;
   std::optional<double> server_cpu_s, server_cpu_pct, server_cpu_us_per_delivery;
+  // The same split into user space and kernel (utime / stime).
+  std::optional<double> server_user_s, server_sys_s;
+  std::optional<double> server_user_us_per_delivery, server_sys_us_per_delivery;
+  // Server CPU from the first handshake until the server went quiet, per connection in.
+  std::optional<double> handshake_cpu_user_us, handshake_cpu_sys_us;
   std::optional<long> rss_kib_start, rss_kib_connected, rss_kib_end;
   std::optional<double> kib_per_conn;
   std::optional<double> hold_server_cpu_pct; // idle: server CPU while only holding
