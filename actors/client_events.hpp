@@ -14,8 +14,7 @@ public:
   virtual void on_upgraded() = 0;             // the WebSocket handshake completed
   virtual void on_text(std::string text) = 0; // one whole text message
   virtual void on_binary() = 0;               // one whole binary message
-  virtual void on_pong() = 0;
-  virtual void on_closed() = 0; // the socket is gone, whoever closed it
+  virtual void on_closed() = 0;               // the socket is gone, whoever closed it
 };
 
 } // namespace chat

@@ -16,10 +16,7 @@ public:
   virtual void accept() = 0;                                      // complete the upgrade
   virtual void reject(unsigned http_status, std::string why) = 0; // refuse the upgrade
   virtual void send(frame text) = 0;                              // queue a text frame
-  virtual void ping() = 0;
   virtual void close(std::uint16_t code, std::string reason) = 0; // close handshake
-  // Cut the socket without a close frame (a peer that stopped answering).
-  virtual void drop() = 0;
 };
 
 } // namespace chat

@@ -25,7 +25,8 @@ struct connection_state {
   std::chrono::steady_clock::time_point refilled;
   std::size_t errors_in_row = 0;
   bool upgraded = false;
-  catch_up first_missed; // ?since= of the upgrade request, for the first room
+  catch_up first_missed{false, 0, false}; // ?since= of the upgrade request, for the
+                                          // first room; welcome lists no users
   std::string start_room = first_room;
   // Authentication on: who the token says this is (the name never changes), the rooms
   // it allows, and which token is current (its expiry timer carries the number).
@@ -363,7 +364,7 @@ connection_actor::behavior_type connection(connection_pointer self,
       since.empty() ||
       (since.size() <= 19 && since.find_first_not_of("0123456789") == std::string::npos);
   if (!since.empty() && since_ok)
-    init.first_missed = catch_up{true, std::stoull(since)};
+    init.first_missed = catch_up{true, std::stoull(since), false};
   if (hello.who) {
     wanted_name = hello.who->user; // the token names the user, not ?name=
     init.who = std::move(hello.who);
@@ -418,22 +419,7 @@ connection_actor::behavior_type connection(connection_pointer self,
                               "binary frames are not supported; send JSON in text frames",
                               {}});
       },
-      [self](client_pong) {
-        self->send(self->state.manager, client_alive{handle(self)});
-      },
       [self](client_closed) { self->quit(); },
-      [self](ping_client) {
-        // A handshake still in progress cannot carry a ping; it is alive (and bounded
-        // by the handshake timeout), so answer for it rather than be dropped later.
-        if (self->state.upgraded)
-          self->state.link->ping();
-        else
-          self->send(self->state.manager, client_alive{handle(self)});
-      },
-      [self](drop_client) {
-        self->state.link->drop();
-        self->quit();
-      },
       [self](shutdown_client) { end(self, 1001, "server shutting down"); },
       [self](token_expiry e) {
         if (e.generation == self->state.token_generation) {
@@ -453,7 +439,6 @@ public:
     caf::anon_send(conn_, client_text{std::move(text)});
   }
   void on_binary() override { caf::anon_send(conn_, client_binary{}); }
-  void on_pong() override { caf::anon_send(conn_, client_pong{}); }
   void on_closed() override { caf::anon_send(conn_, client_closed{}); }
 
 private:

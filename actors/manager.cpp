@@ -18,24 +18,12 @@ namespace {
 struct client {
   connection_actor conn;
   std::string user;
-  std::size_t slice = 0;        // which tick of each ping-interval pings this client
-  std::uint64_t ping_round = 0; // round of the unanswered ping, 0 when none
 };
-
-// Pings are spread over the interval in slices of about 100 ms: pinging every client at
-// once stalled delivery for hundreds of milliseconds at 19k connections.
-std::size_t ping_slices(std::chrono::nanoseconds interval) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(interval).count();
-  return std::clamp<std::size_t>(static_cast<std::size_t>(ms / 100), 1, 100);
-}
 
 struct manager_state {
   context_ptr ctx;
   std::unordered_map<caf::actor_addr, client> clients;
   std::unordered_map<std::string, std::vector<connection_actor>> by_user;
-  std::uint64_t round = 0;
-  std::size_t slices = 1;
-  std::uint64_t admitted = 0;
   std::minstd_rand rng{std::random_device{}()};
   bool shutting_down = false;
   std::vector<caf::typed_response_promise<bool>> shutdown_waiters;
@@ -99,7 +87,6 @@ void finish_shutdown_if_done(manager_pointer self) {
 
 manager_actor::behavior_type manager(manager_pointer self, context_ptr ctx) {
   self->state.ctx = std::move(ctx);
-  self->state.slices = ping_slices(self->state.ctx->limits.ping_interval);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     auto it = st.clients.find(dm.source);
@@ -110,7 +97,6 @@ manager_actor::behavior_type manager(manager_pointer self, context_ptr ctx) {
     st.publish_count();
     finish_shutdown_if_done(self);
   });
-  self->send(self, ping_tick{});
   return {
       [self](register_client& r) -> caf::result<std::string> {
         auto& st = self->state;
@@ -119,8 +105,7 @@ manager_actor::behavior_type manager(manager_pointer self, context_ptr ctx) {
         if (st.clients.size() >= st.ctx->limits.max_connections)
           return make_error(chat_errc::at_capacity);
         auto user = r.wanted_name.empty() ? st.guest_name() : r.wanted_name;
-        auto slice = static_cast<std::size_t>(st.admitted++ % st.slices);
-        st.clients.emplace(r.conn.address(), client{r.conn, user, slice, 0});
+        st.clients.emplace(r.conn.address(), client{r.conn, user});
         st.counters().connections_accepted.fetch_add(1, std::memory_order_relaxed);
         st.publish_count();
         st.index(user, r.conn);
@@ -135,35 +120,6 @@ manager_actor::behavior_type manager(manager_pointer self, context_ptr ctx) {
         st.unindex(it->second.user, r.conn);
         it->second.user = r.user;
         st.index(r.user, r.conn);
-      },
-      // Liveness: one tick per slice; over a ping-interval every client without an
-      // unanswered ping gets one, and pong-timeout later those still silent are dropped.
-      [self](ping_tick) {
-        auto& st = self->state;
-        auto r = ++st.round;
-        auto slice = r % st.slices;
-        for (auto& [addr, c] : st.clients) {
-          if (c.slice == slice && c.ping_round == 0) {
-            c.ping_round = r;
-            self->send(c.conn, ping_client{});
-          }
-        }
-        const auto& lim = st.ctx->limits;
-        self->delayed_send(self, lim.pong_timeout, pong_deadline{r});
-        self->delayed_send(self, lim.ping_interval / st.slices, ping_tick{});
-      },
-      [self](pong_deadline d) {
-        for (auto& [addr, c] : self->state.clients)
-          if (c.ping_round == d.round) {
-            self->state.counters().count_close(metrics::pong_timeout);
-            log_debug("client " + c.user + " dropped: no pong within pong-timeout");
-            self->send<caf::message_priority::high>(c.conn, drop_client{});
-          }
-      },
-      [self](client_alive& a) {
-        if (auto it = self->state.clients.find(a.conn.address());
-            it != self->state.clients.end())
-          it->second.ping_round = 0;
       },
       // To every connection of `to`, and of the sender so that its other tabs see it, on
       // every node: the frame is built once, here, and each node hands it to its own.

@@ -24,7 +24,7 @@ struct member {
   connection_actor conn;
   std::string user;
   // A replica adds a member to its group only once the home has answered for it, so
-  // that the member hears nothing from before its join (its own user_joined included).
+  // that the member hears nothing from before its join (its own join included).
   bool in_group = false;
   caf::typed_response_promise<joined> pending;
   std::uint64_t attempt = 0; // which of the home's answers completes the join
@@ -63,8 +63,9 @@ struct room_state {
   bool reserving = false;
 
   // Home only: presence across nodes (a user counts once per node where it is
-  // present) and the replicas that get this room's frames.
-  std::unordered_map<std::string, std::size_t> user_total;
+  // present; ordered, so lists need no sort) and the replicas that get this room's
+  // frames.
+  std::map<std::string, std::size_t> user_total;
   std::map<std::string, std::set<std::string>> remote_users;
   struct replica {
     room_actor copy;
@@ -72,6 +73,11 @@ struct room_state {
   };
   std::map<std::string, replica> replicas;
   bool issued_last_id = false; // this copy numbered the message with last_id itself
+
+  // Home only: the users whose presence changed since the last presence_diff, and
+  // whether a flush_presence is on its way (one per presence-interval at most).
+  std::set<std::string> presence_touched;
+  bool presence_due = false;
 
   // Replica only: the home's copy, whether it knows this copy's members, and the users
   // this copy's members were told of (from joins and presence frames): a replica that
@@ -105,7 +111,6 @@ struct room_state {
         break;
       xs.push_back(user);
     }
-    std::sort(xs.begin(), xs.end());
     return xs;
   }
 
@@ -130,15 +135,17 @@ room_actor handle(room_pointer self) {
 // sent once to each replica (one frame per node crosses the network). Typed actors may
 // not send() to a group, so the room enqueues into it with itself as the sender.
 // A new message goes to replicas as itself (`message`): they encode and store it.
-void broadcast(room_pointer self, frame f, std::uint64_t id, std::string user = {},
-               std::int8_t presence = 0, const chat_message* message = nullptr) {
+void broadcast(room_pointer self, frame f, std::uint64_t id,
+               const chat_message* message = nullptr,
+               const std::vector<std::string>& joins = {},
+               const std::vector<std::string>& leaves = {}) {
   auto& st = self->state;
   for (const auto& [node, r] : st.replicas) {
     r.traffic->sent(f.size());
     if (message)
-      self->send(r.copy, replicated_frame{frame{}, *message, id, {}, 0});
+      self->send(r.copy, replicated_frame{frame{}, *message, id, {}, {}});
     else
-      self->send(r.copy, replicated_frame{f, {}, id, user, presence});
+      self->send(r.copy, replicated_frame{f, {}, id, joins, leaves});
   }
   st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
                           caf::make_message(std::move(f)), self->context());
@@ -146,12 +153,45 @@ void broadcast(room_pointer self, frame f, std::uint64_t id, std::string user = 
 
 // -- presence (home) --------------------------------------------------------------------
 
+// `user` came or went: the next presence_diff names it. Joins and leaves within one
+// interval coalesce: one frame per member per interval however many users moved.
+void touch(room_pointer self, const std::string& user) {
+  auto& st = self->state;
+  if (!st.announces_presence())
+    return;
+  st.presence_touched.insert(user);
+  if (!st.presence_due) {
+    st.presence_due = true;
+    if (st.lim().presence_interval.count() == 0) // after what is already queued
+      self->send(self, flush_presence{});
+    else
+      self->delayed_send(self, st.lim().presence_interval, flush_presence{});
+  }
+}
+
+// One presence_diff for what changed since the last: a touched user present now joined,
+// one absent now left. A member that joined meanwhile may read itself or users its
+// room_changed listed already among the joins: set operations make that harmless, and
+// its list ends where everyone else's does.
+void flush_presence_diff(room_pointer self) {
+  auto& st = self->state;
+  st.presence_due = false;
+  std::vector<std::string> joins, leaves;
+  for (auto& u : st.presence_touched)
+    (st.user_total.count(u) > 0 ? joins : leaves).push_back(u);
+  st.presence_touched.clear();
+  if (joins.empty() && leaves.empty())
+    return;
+  broadcast(self, frame{encode_presence_diff(st.name, joins, leaves)}, 0, nullptr, joins,
+            leaves);
+}
+
 // A user appeared (+1) or went (-1) on one node; announced on the first and the last.
 void present(room_pointer self, const std::string& user, int delta) {
   auto& st = self->state;
   if (delta > 0) {
-    if (st.user_total[user]++ == 0 && st.announces_presence())
-      broadcast(self, frame{encode_user_joined(st.name, user)}, 0, user, +1);
+    if (st.user_total[user]++ == 0)
+      touch(self, user);
     return;
   }
   auto it = st.user_total.find(user);
@@ -159,12 +199,11 @@ void present(room_pointer self, const std::string& user, int delta) {
     return;
   if (--it->second == 0) {
     st.user_total.erase(it);
-    if (st.announces_presence())
-      broadcast(self, frame{encode_user_left(st.name, user)}, 0, user, -1);
+    touch(self, user);
   }
 }
 
-// Replaces what the home knows of `node`'s users: user_joined/left for the difference.
+// Replaces what the home knows of `node`'s users: the difference goes into presence.
 void set_remote_users(room_pointer self, const std::string& node,
                       const std::vector<user_count>& users) {
   auto& st = self->state;
@@ -333,6 +372,8 @@ void remove_local_user(room_pointer self, const std::string& user) {
 
 // To this copy's members only (a replica's own knowledge of presence changed).
 void tell_members(room_pointer self, std::string text) {
+  if (text.empty())
+    return;
   self->state.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
                                    caf::make_message(frame{std::move(text)}),
                                    self->context());
@@ -346,9 +387,10 @@ void reconcile(room_pointer self, const std::vector<std::string>& users) {
   if (users.size() >= st.lim().presence_max_members)
     return;
   std::set<std::string> now(users.begin(), users.end());
+  std::vector<std::string> joins, leaves;
   for (auto it = st.told_users.begin(); it != st.told_users.end();) {
     if (now.count(*it) == 0) {
-      tell_members(self, encode_user_left(st.name, *it));
+      leaves.push_back(*it);
       it = st.told_users.erase(it);
     } else {
       ++it;
@@ -356,7 +398,9 @@ void reconcile(room_pointer self, const std::vector<std::string>& users) {
   }
   for (const auto& u : now)
     if (st.told_users.insert(u).second)
-      tell_members(self, encode_user_joined(st.name, u));
+      joins.push_back(u);
+  if (!joins.empty() || !leaves.empty())
+    tell_members(self, encode_presence_diff(st.name, joins, leaves));
 }
 
 // A replica that could not reach its home asks again after a short while, as long as it
@@ -408,14 +452,19 @@ void finish_pending_joins(room_pointer self) {
   for (auto& [addr, m] : st.members)
     if (!m.in_group) {
       auto [xs, skipped] = missed_in_memory(self, m.missed);
-      complete_join(
-          self, addr, m.attempt,
-          joined{st.name, {}, st.users(), std::move(xs), skipped, m.missed.resume});
+      complete_join(self, addr, m.attempt,
+                    joined{st.name,
+                           {},
+                           m.missed.users ? st.users() : std::vector<std::string>{},
+                           std::move(xs),
+                           skipped,
+                           m.missed.resume});
     }
 }
 
-// Asks the home for the room's users on behalf of a member still joining. The home
-// answers after the user_joined (if any) that the join caused, on the same link.
+// Asks the home for the room's users on behalf of a member still joining. The answer
+// comes on the same link as the home's frames; the presence_diff that names the joiner
+// may follow it (set operations make that harmless).
 void ask_home_for(room_pointer self, const caf::actor_addr& addr) {
   auto& st = self->state;
   auto& m = st.members.at(addr);
@@ -438,7 +487,7 @@ bool remove_member(room_pointer self, const caf::actor_addr& who) {
     return false;
   auto m = std::move(it->second);
   st.members.erase(it);
-  // Unsubscribe first so the leaver does not hear its own user_left.
+  // Unsubscribe first so the leaver does not hear of its own leaving.
   if (m.in_group)
     st.group.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(m.conn));
   self->demonitor(m.conn.address());
@@ -456,10 +505,14 @@ bool remove_member(room_pointer self, const caf::actor_addr& who) {
 // Numbers, stamps, broadcasts (serialized once for every member) and keeps a message.
 const chat_message& sequence(room_pointer self, publish& p) {
   auto& st = self->state;
+  // Nobody reads a message from a name the room has not been told of yet (a joiner
+  // that speaks at once, a rename with its message): its presence goes first.
+  if (st.presence_touched.count(p.user) > 0)
+    flush_presence_diff(self);
   st.issued_last_id = true;
   chat_message m{++st.last_id, st.name, std::move(p.text), std::move(p.user),
                  rfc3339_now()};
-  broadcast(self, frame{encode_new_message(m)}, st.last_id, {}, 0, &m);
+  broadcast(self, frame{encode_new_message(m)}, st.last_id, &m);
   if (p.via.empty()) // another node's clock says nothing about this one's
     st.ctx->counters->observe_broadcast(now_ns() - p.received_ns);
   return keep(self, std::move(m));
@@ -601,11 +654,11 @@ void sync(room_pointer self, bool became_home) {
               // of a node that died are gone.
               auto told = std::move(st.told_users);
               for (const auto& u : told)
-                if (st.user_total.count(u) == 0 && st.announces_presence())
-                  broadcast(self, frame{encode_user_left(st.name, u)}, 0, u, -1);
+                if (st.user_total.count(u) == 0)
+                  touch(self, u);
               for (const auto& [u, n] : st.user_total)
-                if (told.count(u) == 0 && st.announces_presence())
-                  broadcast(self, frame{encode_user_joined(st.name, u)}, 0, u, +1);
+                if (told.count(u) == 0)
+                  touch(self, u);
               finish_pending_joins(self);
             }
             if (highest > st.last_id)
@@ -682,6 +735,7 @@ void apply_view(room_pointer self, std::vector<std::string> nodes) {
     return;           // still the same home's replica: nothing moved for this room
   if (st.is_home()) { // demoted: the new home learns this copy's state by its sync
     log_debug("room " + st.name + ": home moves from here to " + st.home);
+    flush_presence_diff(self); // what its members were told is then all there is
     for (auto& [user, n] : st.user_total)
       st.told_users.insert(user);
     for (std::size_t i = 0; i < st.replicas.size(); ++i)
@@ -795,8 +849,9 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
                                   member{j.conn, j.user, true, {}, 0, j.missed});
                 s.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(j.conn));
                 self->monitor(j.conn);
-                rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs), skipped,
-                                  j.missed.resume});
+                rp.deliver(joined{s.name, handle(self),
+                                  j.missed.users ? s.users() : std::vector<std::string>{},
+                                  std::move(xs), skipped, j.missed.resume});
               });
           return rp;
         }
@@ -915,14 +970,21 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
                                   caf::make_message(std::move(text)), self->context());
           return;
         }
-        // Presence only passes when it changes what this copy's members were told: a
-        // home that just learned of this node's own users announces them to everyone.
-        if (f.presence > 0 && !st.told_users.insert(f.user).second)
-          return;
-        if (f.presence < 0 && st.told_users.erase(f.user) == 0)
-          return;
+        // A presence_diff: this copy remembers what its members were told (for when it
+        // resubscribes or becomes home) and passes it on; set operations make a repeat
+        // harmless.
+        for (auto& u : f.joins)
+          st.told_users.insert(std::move(u));
+        for (const auto& u : f.leaves)
+          st.told_users.erase(u);
         st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
                                 caf::make_message(std::move(f.text)), self->context());
+      },
+      [self](flush_presence) {
+        if (self->state.is_home())
+          flush_presence_diff(self);
+        else
+          self->state.presence_due = false;
       },
       [self](sync_room&) {
         auto& st = self->state;
@@ -947,8 +1009,9 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
             self, c,
             [self, rp, c](std::vector<chat_message> xs, std::uint64_t skipped) mutable {
               auto& s = self->state;
-              rp.deliver(joined{s.name, handle(self), s.users(), std::move(xs), skipped,
-                                c.resume});
+              rp.deliver(joined{s.name, handle(self),
+                                c.users ? s.users() : std::vector<std::string>{},
+                                std::move(xs), skipped, c.resume});
             });
         return rp;
       },

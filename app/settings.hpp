@@ -84,7 +84,7 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
   v("max-message-chars", l.max_message_chars, between(1, 1 << 20),
     "longest chat message, in characters");
   v("ping-interval", l.ping_interval, between(10, 3600000),
-    "how often the server pings each client");
+    "a client silent this long is pinged (one that talks is never pinged)");
   v("pong-timeout", l.pong_timeout, between(10, 3600000),
     "a client that has not answered a ping after this long is dropped");
   v("handshake-timeout", l.handshake_timeout, between(100, 600000),
@@ -105,8 +105,11 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
   v("max-rooms", l.max_rooms, between(1, 10000000),
     "rooms the server holds; at the bound an empty room is released, else change_room "
     "fails");
+  v("presence-interval", l.presence_interval, between(0, 60000),
+    "presence changes of a room go out together, as one presence_diff per interval");
   v("presence-max-members", l.presence_max_members, between(0, 10000000),
-    "rooms with more members than this send no user_joined/user_left");
+    "rooms with more members than this send no presence_diff; users lists are capped "
+    "at this many names");
   v("history-size", l.history_size, between(0, 100000),
     "messages each room keeps for `history`");
   v("history-db", s.history_db, any_text(),

@@ -55,8 +55,13 @@ struct limits {
   // Ids a room's home that died may have handed out unseen by any other node: the node
   // that takes over starts after them, so that no client ever sees an id twice.
   std::uint64_t takeover_id_gap = 1000;
-  // Rooms bigger than this send no user_joined/user_left: presence costs members squared.
-  std::size_t presence_max_members = 1000;
+  // Presence changes of a room go out as one presence_diff per interval: a storm of n
+  // joins costs each member a frame per interval, not one per join (n^2 frames). Short
+  // enough that a human sees a join as it happens.
+  duration presence_interval = std::chrono::milliseconds(250);
+  // Rooms bigger than this send no presence_diff and cap users lists: the bytes of
+  // presence still grow with members x joins (a 10000-member list is ~100 KiB per join).
+  std::size_t presence_max_members = 10000;
   // Messages each room keeps for `history`: memory is max-rooms x history-size x size.
   std::size_t history_size = 100;
 

@@ -126,7 +126,7 @@ Event EventParser::parse(std::string_view frame) {
     if (payload)
       ev.code = view_of(*payload, "code");
   } else if (payload) {
-    ev.room = view_of(*payload, "room"); // user_joined, user_left, presence, history
+    ev.room = view_of(*payload, "room"); // presence_diff, presence, history
   }
   return ev;
 }

@@ -21,10 +21,7 @@ void announce_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<client_upgraded>("chat::client_upgraded");
   cfg.add_message_type<client_text>("chat::client_text");
   cfg.add_message_type<client_binary>("chat::client_binary");
-  cfg.add_message_type<client_pong>("chat::client_pong");
   cfg.add_message_type<client_closed>("chat::client_closed");
-  cfg.add_message_type<ping_client>("chat::ping_client");
-  cfg.add_message_type<drop_client>("chat::drop_client");
   cfg.add_message_type<shutdown_client>("chat::shutdown_client");
   cfg.add_message_type<token_expiry>("chat::token_expiry");
   // room_actor
@@ -45,6 +42,7 @@ void announce_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<room_snapshot>("chat::room_snapshot");
   cfg.add_message_type<cluster_view>("chat::cluster_view");
   cfg.add_message_type<follow_home>("chat::follow_home");
+  cfg.add_message_type<flush_presence>("chat::flush_presence");
   cfg.add_message_type<catch_up>("chat::catch_up");
   // router_actor
   cfg.add_message_type<router_actor>("chat::router_actor");
@@ -56,14 +54,11 @@ void announce_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<manager_actor>("chat::manager_actor");
   cfg.add_message_type<register_client>("chat::register_client");
   cfg.add_message_type<client_renamed>("chat::client_renamed");
-  cfg.add_message_type<client_alive>("chat::client_alive");
   cfg.add_message_type<direct_message>("chat::direct_message");
   cfg.add_message_type<direct_frame>("chat::direct_frame");
   cfg.add_message_type<server_stats>("chat::server_stats");
   cfg.add_message_type<stats_reply>("chat::stats_reply");
   cfg.add_message_type<shutdown_server>("chat::shutdown_server");
-  cfg.add_message_type<ping_tick>("chat::ping_tick");
-  cfg.add_message_type<pong_deadline>("chat::pong_deadline");
   // cluster_actor
   cfg.add_message_type<cluster_actor>("chat::cluster_actor");
   cfg.add_message_type<node_hello>("chat::node_hello");

@@ -211,12 +211,12 @@ std::string encode_room_changed(std::string_view room,
   return envelope("room_changed", {{"name", room}, {"users", to_array(users)}});
 }
 
-std::string encode_user_joined(std::string_view room, std::string_view user) {
-  return envelope("user_joined", {{"room", room}, {"user", user}});
-}
-
-std::string encode_user_left(std::string_view room, std::string_view user) {
-  return envelope("user_left", {{"room", room}, {"user", user}});
+std::string encode_presence_diff(std::string_view room,
+                                 const std::vector<std::string>& joins,
+                                 const std::vector<std::string>& leaves) {
+  return envelope(
+      "presence_diff",
+      {{"room", room}, {"joins", to_array(joins)}, {"leaves", to_array(leaves)}});
 }
 
 std::string encode_presence(std::string_view room,

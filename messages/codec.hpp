@@ -33,8 +33,11 @@ std::string encode_welcome(std::string_view user, std::string_view room,
 std::string encode_new_message(const chat_message& m);
 std::string encode_room_changed(std::string_view room,
                                 const std::vector<std::string>& users);
-std::string encode_user_joined(std::string_view room, std::string_view user);
-std::string encode_user_left(std::string_view room, std::string_view user);
+// Who came and who went since the room's last presence_diff: applied to a users list as
+// set operations (add joins, remove leaves), in any order and more than once alike.
+std::string encode_presence_diff(std::string_view room,
+                                 const std::vector<std::string>& joins,
+                                 const std::vector<std::string>& leaves);
 std::string encode_presence(std::string_view room, const std::vector<std::string>& users);
 std::string encode_direct(std::string_view from, std::string_view to,
                           std::string_view message, std::string_view sent);

@@ -1,9 +1,10 @@
-// What a connection actor accepts: the events of its transport, the manager's liveness
-// and shutdown orders, and frames to forward to its client.
+// What a connection actor accepts: the events of its transport, the manager's shutdown
+// order, and frames to forward to its client. (Liveness, pings and pong-timeout, is the
+// transport's own: net/ws_session pings a client only when it has been silent.)
 //
 //   from its transport (net/, through actors/client_events.hpp; never across nodes):
-//     client_upgraded, client_text, client_binary, client_pong, client_closed
-//   from the manager: ping_client, drop_client, shutdown_client
+//     client_upgraded, client_text, client_binary, client_closed
+//   from the manager: shutdown_client
 //   from rooms (through the room's group) and the manager: frame
 #pragma once
 
@@ -24,15 +25,9 @@ struct client_text {
 };
 // A binary frame from the client (refused with unsupported_frame).
 struct client_binary {};
-// The client answered a ping.
-struct client_pong {};
 // The socket is gone: the connection actor ends.
 struct client_closed {};
 
-// Liveness: ping the client (the manager times the answer).
-struct ping_client {};
-// The client did not answer in time: cut the socket without a close frame.
-struct drop_client {};
 // The server is shutting down: close with 1001, ahead of anything still queued.
 struct shutdown_client {};
 // The connection's own timer: its token expires now, unless a refresh replaced it
@@ -54,20 +49,8 @@ typename Inspector::result_type inspect(Inspector& f, client_binary&) {
   return f(caf::meta::type_name("client_binary"));
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, client_pong&) {
-  return f(caf::meta::type_name("client_pong"));
-}
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_closed&) {
   return f(caf::meta::type_name("client_closed"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ping_client&) {
-  return f(caf::meta::type_name("ping_client"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, drop_client&) {
-  return f(caf::meta::type_name("drop_client"));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shutdown_client&) {
@@ -81,9 +64,7 @@ typename Inspector::result_type inspect(Inspector& f, token_expiry& x) {
 using connection_actor =
     caf::typed_actor<caf::reacts_to<frame>, // first: the hot path, matched first
                      caf::reacts_to<client_upgraded>, caf::reacts_to<client_text>,
-                     caf::reacts_to<client_binary>, caf::reacts_to<client_pong>,
-                     caf::reacts_to<client_closed>, caf::reacts_to<ping_client>,
-                     caf::reacts_to<drop_client>, caf::reacts_to<shutdown_client>,
-                     caf::reacts_to<token_expiry>>;
+                     caf::reacts_to<client_binary>, caf::reacts_to<client_closed>,
+                     caf::reacts_to<shutdown_client>, caf::reacts_to<token_expiry>>;
 
 } // namespace chat

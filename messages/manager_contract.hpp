@@ -1,18 +1,18 @@
 // What the manager accepts. The manager owns the client set: admission
-// (max-connections), who is connected under which name, liveness (ping, pong-timeout),
-// direct messages and the shutdown sequence.
+// (max-connections), who is connected under which name, direct messages and the
+// shutdown sequence. It walks no client list on a timer: liveness is the transport's
+// (net/ws_session pings only a silent client and drops it after pong-timeout), and a
+// dropped client leaves the set when its connection actor ends.
 //
 //   register_client -> std::string   the user name (wanted, or a new guest-XXXX);
 //                                    error chat_errc::at_capacity / shutting_down
 //   client_renamed                   the connection now speaks as `user`
-//   client_alive                     the connection's client answered a ping
 //   direct_message  -> size_t        connections reached (on every node); error
 //                                    no_such_user
 //   direct_frame    -> size_t        a direct message built on another node: to this
 //                                    node's connections of `user`
 //   server_stats    -> stats_reply   /healthz
 //   shutdown_server -> bool          closes every client with 1001; answers once all left
-//   ping_tick, pong_deadline         the manager's own timers
 #pragma once
 
 #include "messages/connection_contract.hpp"
@@ -33,9 +33,6 @@ struct client_renamed {
   connection_actor conn;
   std::string user;
 };
-struct client_alive {
-  connection_actor conn;
-};
 struct direct_message {
   std::string from;
   std::string to;
@@ -51,19 +48,14 @@ struct stats_reply {
   bool shutting_down = false;
 };
 struct shutdown_server {};
-struct ping_tick {};
-struct pong_deadline {
-  std::uint64_t round = 0; // the ping round whose silent clients are dropped
-};
 
 using manager_actor =
     caf::typed_actor<caf::replies_to<register_client>::with<std::string>,
-                     caf::reacts_to<client_renamed>, caf::reacts_to<client_alive>,
+                     caf::reacts_to<client_renamed>,
                      caf::replies_to<direct_message>::with<std::size_t>,
                      caf::replies_to<direct_frame>::with<std::size_t>,
                      caf::replies_to<server_stats>::with<stats_reply>,
-                     caf::replies_to<shutdown_server>::with<bool>,
-                     caf::reacts_to<ping_tick>, caf::reacts_to<pong_deadline>>;
+                     caf::replies_to<shutdown_server>::with<bool>>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, register_client& x) {
@@ -72,10 +64,6 @@ typename Inspector::result_type inspect(Inspector& f, register_client& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_renamed& x) {
   return f(caf::meta::type_name("client_renamed"), x.conn, x.user);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, client_alive& x) {
-  return f(caf::meta::type_name("client_alive"), x.conn);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, direct_message& x) {
@@ -96,14 +84,6 @@ typename Inspector::result_type inspect(Inspector& f, stats_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shutdown_server&) {
   return f(caf::meta::type_name("shutdown_server"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ping_tick&) {
-  return f(caf::meta::type_name("ping_tick"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, pong_deadline& x) {
-  return f(caf::meta::type_name("pong_deadline"), x.round);
 }
 
 } // namespace chat

@@ -17,7 +17,7 @@ constexpr const char* first_room = "general";
 bool valid_room_name(std::string_view name);
 
 // 1..32 characters (code points) of valid UTF-8, no control characters. A name goes out
-// in text frames (welcome, user_joined, ...), which must be UTF-8 (RFC 6455 8.1); one from
+// in text frames (welcome, presence_diff, ...), which must be UTF-8 (RFC 6455 8.1); one from
 // the ?name= query is percent-decoded bytes, not yet UTF-8.
 bool valid_user_name(std::string_view name);
 

@@ -8,7 +8,7 @@
 //   leave_room    -> bool          remove a member; false when it was none
 //   publish       -> chat_message  number, stamp, broadcast and keep one message; a
 //                                  plain send when the sender wants no ack
-//   rename_member                  user_left for the old name, user_joined for the new
+//   rename_member                  the old name leaves, the new one joins (presence_diff)
 //   list_members  -> vector<string>  the room's users, sorted, at most presence-max-members
 //   read_history  -> vector<chat_message>  oldest first
 //
@@ -29,6 +29,8 @@
 //   sync_room           -> room_snapshot   a (new) home asks each copy what it knows
 //   cluster_view                           the cluster actor: the live nodes changed
 //   follow_home                            a replica's own timer: find its home again
+//   flush_presence                         the home's own timer: one presence_diff for
+//                                          every change since the last (presence-interval)
 #pragma once
 
 #include "messages/chat_message.hpp"
@@ -44,10 +46,12 @@
 namespace chat {
 
 // What a joiner missed: resume: the messages after `since`; else the newest
-// join-history ones.
+// join-history ones. And whether it wants the room's users: room_changed lists them,
+// welcome does not (a storm of n connects would build n lists of up to n names).
 struct catch_up {
   bool resume = false;
   std::uint64_t since = 0;
+  bool users = true;
 };
 struct join_room {
   connection_actor conn;
@@ -84,17 +88,18 @@ struct presence_change {
   std::int32_t delta = 0; // +1: first connection of `user` there; -1: its last went
 };
 struct replicated_frame {
-  frame text;               // a presence event; empty for a message
-  chat_message message;     // a new message (id > 0)
-  std::uint64_t id = 0;     // the message's id; 0 for presence events
-  std::string user;         // a presence event's user...
-  std::int8_t presence = 0; // ...+1 joined, -1 left; 0: not a presence event
+  frame text;                      // a presence_diff; empty for a message
+  chat_message message;            // a new message (id > 0)
+  std::uint64_t id = 0;            // the message's id; 0 for presence
+  std::vector<std::string> joins;  // a presence_diff's users, for the replica's own
+  std::vector<std::string> leaves; // record of what its members were told
 };
 struct sync_room {
   std::string node; // who asks
 };
 struct room_snapshot;
 struct follow_home {};
+struct flush_presence {};
 // The live nodes, from the cluster actor; `version` grows with each change.
 struct cluster_view {
   std::uint64_t version = 0;
@@ -115,7 +120,7 @@ using room_actor = caf::typed_actor<
     caf::reacts_to<unsubscribe_replica>, caf::reacts_to<presence_change>,
     caf::reacts_to<replicated_frame>, caf::replies_to<sync_room>::with<room_snapshot>,
     caf::reacts_to<cluster_view>, caf::reacts_to<follow_home>,
-    caf::replies_to<catch_up>::with<joined>>;
+    caf::reacts_to<flush_presence>, caf::replies_to<catch_up>::with<joined>>;
 
 // What one copy of a room knows, for a home that takes over.
 struct room_snapshot {
@@ -152,7 +157,7 @@ typename Inspector::result_type inspect(Inspector& f, join_room& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, catch_up& x) {
-  return f(caf::meta::type_name("catch_up"), x.resume, x.since);
+  return f(caf::meta::type_name("catch_up"), x.resume, x.since, x.users);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, joined& x) {
@@ -198,8 +203,8 @@ typename Inspector::result_type inspect(Inspector& f, presence_change& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replicated_frame& x) {
-  return f(caf::meta::type_name("replicated_frame"), x.text, x.message, x.id, x.user,
-           x.presence);
+  return f(caf::meta::type_name("replicated_frame"), x.text, x.message, x.id, x.joins,
+           x.leaves);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_room& x) {
@@ -213,6 +218,10 @@ typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, follow_home&) {
   return f(caf::meta::type_name("follow_home"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flush_presence&) {
+  return f(caf::meta::type_name("flush_presence"));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {

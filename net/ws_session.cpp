@@ -12,7 +12,8 @@ ws_session<Stream>::ws_session(Stream&& stream, http::request<http::string_body>
     : ws_(std::move(stream), &settings.counters->outbound_queue_bytes,
           settings.limits.write_buffer_keep_bytes),
       req_(std::move(req)), settings_(settings), shared_(std::move(shared)),
-      batched_(settings.io_threads == 1), close_deadline_(ws_.get_executor()) {
+      batched_(settings.io_threads == 1), close_deadline_(ws_.get_executor()),
+      liveness_(ws_.get_executor()) {
   shared_->add();
 }
 
@@ -27,14 +28,19 @@ template <class Stream> void ws_session<Stream>::accept() {
     auto& ws = self->ws_;
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.handshake_timeout = self->settings_.limits.handshake_timeout;
-    ws.set_option(timeouts); // liveness is the manager's job: no idle timeout here
+    ws.set_option(timeouts); // liveness is ours (watch()): no idle timeout here
     ws.read_message_max(self->settings_.limits.max_frame_bytes);
     ws.auto_fragment(false);
     ws.write_buffer_bytes(256); // only masking and deflate use it; neither is on here
     ws.control_callback(
         [raw = self.get()](websocket::frame_type kind, beast::string_view) {
-          if (kind == websocket::frame_type::pong && raw->events_)
-            raw->events_->on_pong();
+          raw->heard();
+          // The answer to our ping: the next one is due ping-interval from now, not at
+          // the pong deadline the timer waits for.
+          if (kind == websocket::frame_type::pong && raw->awaiting_pong_) {
+            raw->awaiting_pong_ = false;
+            raw->watch(raw->last_heard_ + raw->settings_.limits.ping_interval);
+          }
         });
     ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(http::field::server, "actor-chat");
@@ -50,7 +56,48 @@ template <class Stream> void ws_session<Stream>::on_accept(beast::error_code ec)
   }
   req_ = {}; // the request is no longer needed
   events_->on_upgraded();
+  heard();
+  watch(last_heard_ + settings_.limits.ping_interval);
   do_read();
+}
+
+template <class Stream>
+void ws_session<Stream>::watch(std::chrono::steady_clock::time_point at) {
+  liveness_.expires_at(at);
+  liveness_.async_wait(
+      beast::bind_front_handler(&ws_session::on_watch, shared_from_this()));
+}
+
+template <class Stream> void ws_session<Stream>::on_watch(beast::error_code ec) {
+  if (ec || closing_ || finished_)
+    return;
+  const auto& lim = settings_.limits;
+  const auto now = std::chrono::steady_clock::now();
+  if (awaiting_pong_ && last_heard_ < ping_at_) { // nothing since the ping
+    if (now - ping_at_ < lim.pong_timeout) {
+      watch(ping_at_ + lim.pong_timeout);
+      return;
+    }
+    settings_.counters->count_close(metrics::pong_timeout);
+    if (log_enabled(log_level::debug))
+      log_debug("client at " + peer() + " dropped: no pong within pong-timeout");
+    closing_ = true;
+    cut(); // no close frame: the peer is gone or stuck; the read ends the session
+    return;
+  }
+  awaiting_pong_ = false;
+  if (now - last_heard_ < lim.ping_interval) { // heard lately: no ping needed
+    watch(last_heard_ + lim.ping_interval);
+    return;
+  }
+  awaiting_pong_ = true;
+  ping_at_ = now;
+  if (!pinging_ && ws_.is_open()) {
+    pinging_ = true;
+    ws_.async_ping(
+        {}, [self = shared_from_this()](beast::error_code) { self->pinging_ = false; });
+  }
+  watch(ping_at_ + lim.pong_timeout);
 }
 
 template <class Stream>
@@ -92,6 +139,7 @@ void ws_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     finish();
     return;
   }
+  heard();
   if (ws_.is_message_done()) {
     if (ws_.got_text())
       events_->on_text(beast::buffers_to_string(buffer_.data()));
@@ -153,15 +201,6 @@ void outbox::drain() {
         .shrink_to_fit(); // a burst (a room of thousands joining) must not stay resident
 }
 
-template <class Stream> void ws_session<Stream>::ping() {
-  run_on_io([self = shared_from_this()] {
-    if (self->closing_ || self->pinging_ || !self->ws_.is_open())
-      return;
-    self->pinging_ = true;
-    self->ws_.async_ping({}, [self](beast::error_code) { self->pinging_ = false; });
-  });
-}
-
 template <class Stream>
 void ws_session<Stream>::close(std::uint16_t code, std::string reason) {
   run_on_io([self = shared_from_this(), code, reason = std::move(reason)] {
@@ -199,13 +238,6 @@ void ws_session<Stream>::cut_after(std::chrono::nanoseconds timeout) {
   });
 }
 
-template <class Stream> void ws_session<Stream>::drop() {
-  run_on_io([self = shared_from_this()] {
-    self->closing_ = true;
-    self->cut();
-  });
-}
-
 template <class Stream> void ws_session<Stream>::cut() {
   beast::error_code ignored;
   auto& sock = socket_of(beast::get_lowest_layer(ws_));
@@ -218,12 +250,14 @@ template <class Stream>
 void ws_session<Stream>::log_policy_close(std::uint16_t code, std::string_view reason) {
   if (!log_enabled(log_level::info))
     return;
-  beast::error_code ec;
-  auto peer = socket_of(beast::get_lowest_layer(ws_)).remote_endpoint(ec);
-  std::string who =
-      ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
-  log_info("client at " + who + " closed: " + std::to_string(code) + " " +
+  log_info("client at " + peer() + " closed: " + std::to_string(code) + " " +
            std::string{reason});
+}
+
+template <class Stream> std::string ws_session<Stream>::peer() {
+  beast::error_code ec;
+  auto at = socket_of(beast::get_lowest_layer(ws_)).remote_endpoint(ec);
+  return ec ? "?" : at.address().to_string() + ":" + std::to_string(at.port());
 }
 
 template <class Stream> void ws_session<Stream>::finish() {
@@ -231,6 +265,7 @@ template <class Stream> void ws_session<Stream>::finish() {
     return;
   finished_ = true;
   close_deadline_.cancel();
+  liveness_.cancel();
   if (events_)
     events_->on_closed();
   events_ = nullptr; // breaks the session <-> actor reference cycle

@@ -34,9 +34,7 @@ public:
   void send(frame text) override;
   // On the io thread (or the session's strand): queue a frame for the client.
   void write(const frame& text) override;
-  void ping() override;
   void close(std::uint16_t code, std::string reason) override;
-  void drop() override;
 
 private:
   // Runs `f` on this session's executor; a no-op once the server stopped (an actor that
@@ -46,11 +44,18 @@ private:
       asio::post(ws_.get_executor(), std::forward<F>(f));
   }
   void on_accept(beast::error_code ec);
+  // Liveness, on the io thread: a client heard from (any frame, a pong included) within
+  // ping-interval is left alone; a silent one is pinged, and cut when pong-timeout then
+  // passes without a word. One timer per session, no walk over every client.
+  void heard() { last_heard_ = std::chrono::steady_clock::now(); }
+  void watch(std::chrono::steady_clock::time_point at);
+  void on_watch(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code, std::string reason);
   void cut();
   void log_policy_close(std::uint16_t code, std::string_view reason);
+  std::string peer(); // the client's address and port, for logs ("?" when gone)
   void cut_after(std::chrono::nanoseconds timeout); // unless finish() comes first
   void finish();
 
@@ -63,10 +68,13 @@ private:
   const bool batched_; // one io thread: frames cross through the shared outbox
   std::shared_ptr<client_events> events_;
   beast::flat_buffer buffer_;
-  bool pinging_ = false;
+  bool pinging_ = false;       // a ping is being written
+  bool awaiting_pong_ = false; // pinged at ping_at_, not heard from since
   bool closing_ = false;
   bool finished_ = false;
+  std::chrono::steady_clock::time_point last_heard_, ping_at_;
   asio::steady_timer close_deadline_;
+  asio::steady_timer liveness_;
 };
 
 } // namespace chat::net

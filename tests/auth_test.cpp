@@ -89,7 +89,7 @@ void expect_refused(unsigned short port, const std::string& tok,
 ws_client login(const server_process& s, const std::string& tok, const std::string& user,
                 const std::string& extra = {}) {
   ws_client c{s.port(), "/ws?token=" + tok + extra};
-  auto w = c.next();
+  auto w = next_news(c);
   BOOST_TEST_REQUIRE(type_of(w) == "welcome", json::serialize(w));
   BOOST_TEST(str(payload_of(w).at("user")) == user);
   return c;
@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(each_bad_token_gets_401_with_its_reason_and_is_counted) {
   // A valid token with the right audience and issuer gets in, through either channel.
   login(server, token("ann", ok_claims), "ann");
   ws_client bearer_client{port, "/ws", "Bearer " + token("ben", ok_claims)};
-  BOOST_TEST(str(payload_of(bearer_client.next()).at("user")) == "ben");
+  BOOST_TEST(str(payload_of(next_news(bearer_client)).at("user")) == "ben");
 }
 
 BOOST_AUTO_TEST_CASE(rs256_and_es256_keys_and_no_algorithm_confusion) {
@@ -289,7 +289,7 @@ BOOST_AUTO_TEST_CASE(the_rooms_claim_limits_change_room_history_and_list_users) 
                      R"({"type":"list_users","ref":"x","payload":{"room":"team"}})"}) {
     BOOST_TEST_CONTEXT(frame) {
       ann.send(frame);
-      auto e = ann.next();
+      auto e = next_news(ann);
       BOOST_TEST_REQUIRE(type_of(e) == "error", json::serialize(e));
       BOOST_TEST(str(payload_of(e).at("code")) == "forbidden");
       BOOST_TEST(str(e.at("ref")) == "x");
@@ -303,7 +303,7 @@ BOOST_AUTO_TEST_CASE(the_rooms_claim_limits_change_room_history_and_list_users) 
   auth::claims only;
   only.rooms = std::vector<std::string>{"team-*", "lobby"};
   ws_client ben{server.port(), "/ws?token=" + token("ben", only)};
-  BOOST_TEST(str(payload_of(ben.next()).at("room")) == "lobby");
+  BOOST_TEST(str(payload_of(next_news(ben)).at("room")) == "lobby");
   // Prefixes alone name no room to start in.
   auth::claims prefixes;
   prefixes.rooms = std::vector<std::string>{"team-*"};

@@ -19,26 +19,31 @@ namespace {
 // The next new_message, skipping presence events and the history a joiner gets.
 json::object next_chat(ws_client& c, std::chrono::milliseconds timeout = default_wait) {
   for (;;) {
-    auto ev = c.next(timeout);
+    auto ev = next_news(c, timeout);
     if (type_of(ev) == "new_message")
       return payload_of(ev);
-    BOOST_TEST_REQUIRE((type_of(ev) == "user_joined" || type_of(ev) == "user_left" ||
-                        type_of(ev) == "history"),
+    BOOST_TEST_REQUIRE((type_of(ev) == "presence_diff" || type_of(ev) == "history"),
                        "unexpected " << json::serialize(ev));
   }
 }
 
-// Reads until an event of `type` about `user` (skipping others).
-json::object expect_about(ws_client& c, const std::string& type, const std::string& user,
-                          std::chrono::milliseconds timeout = default_wait) {
+// Reads until a presence change of `kind` ("joined"/"left") about `user` (skipping
+// other events and changes).
+void expect_about(ws_client& c, const std::string& kind, const std::string& user,
+                  std::chrono::milliseconds timeout = default_wait) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
+    auto& q = c.presence_changes();
+    while (!q.empty()) {
+      auto ch = q.front();
+      q.pop_front();
+      if (ch.kind == kind && ch.user == user)
+        return;
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    BOOST_TEST_REQUIRE(left.count() > 0, "no " << type << " about " << user);
-    auto ev = c.next(left);
-    if (type_of(ev) == type && str(payload_of(ev).at("user")) == user)
-      return payload_of(ev);
+    BOOST_TEST_REQUIRE(left.count() > 0, "no " << kind << " about " << user);
+    c.next(left);
   }
 }
 
@@ -136,7 +141,7 @@ BOOST_AUTO_TEST_CASE(presence_spans_nodes_and_a_user_on_two_nodes_is_one_user) {
   three_nodes nodes;
   auto ann = client_on(nodes.a, "ann");
   auto ben = client_on(nodes.b, "ben");
-  expect_about(ann, "user_joined", "ben");
+  expect_about(ann, "joined", "ben");
   // room_changed lists the users of every node.
   ben.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
   ben.expect("room_changed");
@@ -147,7 +152,7 @@ BOOST_AUTO_TEST_CASE(presence_spans_nodes_and_a_user_on_two_nodes_is_one_user) {
   auto dee1 = client_on(nodes.a, "dee");
   dee1.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
   dee1.expect("room_changed");
-  expect_about(ben, "user_joined", "dee");
+  expect_about(ben, "joined", "dee");
   auto dee2 = client_on(nodes.c, "dee");
   dee2.send(R"({"type":"change_room","payload":{"name":"lobby"}})");
   BOOST_TEST(json::serialize(payload_of(dee2.expect("room_changed")).at("users")) ==
@@ -160,11 +165,11 @@ BOOST_AUTO_TEST_CASE(presence_spans_nodes_and_a_user_on_two_nodes_is_one_user) {
   // One tab closes: dee is still there; a marker shows that nothing came before it.
   dee1.close();
   ann.send(say("marker"));
-  auto ev = ben.next();
+  auto ev = next_news(ben);
   BOOST_TEST(type_of(ev) == "new_message", json::serialize(ev));
   // The last tab closes: dee leaves, once.
   dee2.close();
-  expect_about(ben, "user_left", "dee");
+  expect_about(ben, "left", "dee");
   ann.send(say("marker 2"));
   BOOST_TEST(str(next_chat(ben).at("message")) == "marker 2");
 }
@@ -230,13 +235,13 @@ BOOST_AUTO_TEST_CASE(sigkill_of_a_node_the_others_chat_on_and_it_comes_back) {
   auto ann = client_on(nodes.a, "ann");
   auto ben = client_on(nodes.b, "ben");
   auto cat = client_on(nodes.c, "cat");
-  expect_about(ann, "user_joined", "cat");
-  expect_about(ben, "user_joined", "cat");
+  expect_about(ann, "joined", "cat");
+  expect_about(ben, "joined", "cat");
   auto killed = std::chrono::steady_clock::now();
   nodes.c.kill();
   // Its users leave everywhere else within 8 s...
-  expect_about(ann, "user_left", "cat", std::chrono::seconds(8));
-  expect_about(ben, "user_left", "cat", std::chrono::seconds(8));
+  expect_about(ann, "left", "cat", std::chrono::seconds(8));
+  expect_about(ben, "left", "cat", std::chrono::seconds(8));
   BOOST_TEST((std::chrono::steady_clock::now() - killed < std::chrono::seconds(8)));
   // ...and the room keeps flowing between the others (within 5 s), ids still increasing.
   auto deadline = killed + std::chrono::seconds(5);
@@ -255,7 +260,7 @@ BOOST_AUTO_TEST_CASE(sigkill_of_a_node_the_others_chat_on_and_it_comes_back) {
   nodes.c.restart();
   BOOST_TEST_REQUIRE(wait_for_mesh({&nodes.a, &nodes.b, &nodes.c}));
   auto cat2 = client_on(nodes.c, "cat");
-  expect_about(ann, "user_joined", "cat");
+  expect_about(ann, "joined", "cat");
   ben.send(say("welcome back"));
   auto m = next_chat(cat2);
   BOOST_TEST(str(m.at("message")) == "welcome back");
@@ -267,10 +272,10 @@ BOOST_AUTO_TEST_CASE(sigkill_of_the_node_the_others_joined_through) {
   auto ann = client_on(nodes.a, "ann");
   auto ben = client_on(nodes.b, "ben");
   auto cat = client_on(nodes.c, "cat");
-  expect_about(ben, "user_joined", "cat");
+  expect_about(ben, "joined", "cat");
   nodes.a.kill();
-  expect_about(ben, "user_left", "ann", std::chrono::seconds(8));
-  expect_about(cat, "user_left", "ann", std::chrono::seconds(8));
+  expect_about(ben, "left", "ann", std::chrono::seconds(8));
+  expect_about(cat, "left", "ann", std::chrono::seconds(8));
   ben.send(say("without a"));
   BOOST_TEST(str(next_chat(cat, std::chrono::seconds(5)).at("message")) == "without a");
   // a comes back knowing nobody (it joined no one): the others reconnect to it.
@@ -294,7 +299,7 @@ BOOST_AUTO_TEST_CASE(history_and_ids_outlive_the_sigkill_of_the_sequencing_node)
   auto ann = client_on(*home, "ann");
   auto ben = client_on(*others[0], "ben");
   auto cat = client_on(*others[1], "cat");
-  expect_about(ann, "user_joined", "cat");
+  expect_about(ann, "joined", "cat");
   // The home numbers ten messages; every node receives (and keeps) them.
   std::vector<std::uint64_t> ids;
   for (int i = 0; i < 10; ++i)
@@ -304,7 +309,7 @@ BOOST_AUTO_TEST_CASE(history_and_ids_outlive_the_sigkill_of_the_sequencing_node)
     BOOST_TEST(next_chat(cat).at("id").to_number<std::uint64_t>() == ids.back());
   }
   home->kill();
-  expect_about(ben, "user_left", "ann", std::chrono::seconds(8));
+  expect_about(ben, "left", "ann", std::chrono::seconds(8));
   // The history is still readable on both others, with the same ids...
   auto ids_on = [](cluster_node& n) {
     auto r = http_request(n.port(), "/api/rooms/general/messages");
@@ -334,11 +339,11 @@ BOOST_AUTO_TEST_CASE(sigterm_of_a_node_closes_its_clients_and_its_users_leave_at
   three_nodes nodes;
   auto ann = client_on(nodes.a, "ann");
   auto ben = client_on(nodes.b, "ben");
-  expect_about(ann, "user_joined", "ben");
+  expect_about(ann, "joined", "ben");
   auto stopped = std::chrono::steady_clock::now();
   nodes.b.server().signal(SIGTERM);
   BOOST_TEST(ben.close_code() == 1001);
-  expect_about(ann, "user_left", "ben", std::chrono::seconds(2));
+  expect_about(ann, "left", "ben", std::chrono::seconds(2));
   // At once: not after a link timeout (2 s), well within the 1.5 s shutdown.
   BOOST_TEST(
       (std::chrono::steady_clock::now() - stopped < std::chrono::milliseconds(1500)));
@@ -363,12 +368,12 @@ BOOST_AUTO_TEST_CASE(nodes_that_ran_alone_merge_when_joined_later) {
   cluster_node c{"node-c", {a.address(), b.address()}};
   BOOST_TEST_REQUIRE(wait_for_mesh({&a, &b, &c}));
   // Each learns of the other once, and never of itself.
-  expect_about(ann, "user_joined", "ben", std::chrono::seconds(10));
-  expect_about(ben, "user_joined", "ann", std::chrono::seconds(10));
+  expect_about(ann, "joined", "ben", std::chrono::seconds(10));
+  expect_about(ben, "joined", "ann", std::chrono::seconds(10));
   ann.send(say("after the merge"));
   auto until_the_message = [](ws_client& cl) {
     for (;;) {
-      auto ev = cl.next();
+      auto ev = next_news(cl);
       if (type_of(ev) == "new_message")
         return payload_of(ev);
       BOOST_TEST(false, "more presence after the merge: " << json::serialize(ev));
@@ -412,12 +417,12 @@ BOOST_AUTO_TEST_CASE(a_node_that_stops_answering_is_declared_dead_within_5_secon
   three_nodes nodes;
   auto ann = client_on(nodes.a, "ann");
   auto cat = client_on(nodes.c, "cat");
-  expect_about(ann, "user_joined", "cat");
+  expect_about(ann, "joined", "cat");
   // SIGSTOP: the process is alive and its sockets open, it just never answers. Only the
   // middleman's heartbeat (500 ms, connection-timeout 2 s, set in code) can tell.
   auto stopped = std::chrono::steady_clock::now();
   nodes.c.server().signal(SIGSTOP);
-  expect_about(ann, "user_left", "cat", std::chrono::seconds(8));
+  expect_about(ann, "left", "cat", std::chrono::seconds(8));
   BOOST_TEST((std::chrono::steady_clock::now() - stopped < std::chrono::seconds(5)));
   BOOST_TEST_CHECKPOINT("cat left; ben joins on b");
   auto ben = client_on(nodes.b, "ben");

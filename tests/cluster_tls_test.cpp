@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(nodes_with_certificates_from_the_ca_form_a_cluster_over_tls
   auto ben = join(b.server(), "ben");
   ann.send(say("over TLS"));
   for (;;) {
-    auto ev = ben.next();
+    auto ev = next_news(ben);
     if (type_of(ev) == "new_message") {
       BOOST_TEST(str(payload_of(ev).at("message")) == "over TLS");
       break;

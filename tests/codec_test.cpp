@@ -185,8 +185,10 @@ BOOST_AUTO_TEST_CASE(every_server_event) {
   };
   BOOST_TEST(type_of(encode_welcome("u", "general", "n", "t")) == "welcome");
   BOOST_TEST(type_of(encode_room_changed("r", {"a", "b"})) == "room_changed");
-  BOOST_TEST(type_of(encode_user_joined("r", "a")) == "user_joined");
-  BOOST_TEST(type_of(encode_user_left("r", "a")) == "user_left");
+  auto diff = parse(encode_presence_diff("r", {"a", "b"}, {"c"}));
+  BOOST_TEST(diff.at("type").as_string() == "presence_diff");
+  BOOST_TEST(json::serialize(diff.at("payload")) ==
+             R"({"room":"r","joins":["a","b"],"leaves":["c"]})");
   BOOST_TEST(type_of(encode_presence("r", {})) == "presence");
   BOOST_TEST(type_of(encode_direct("a", "b", "m", "t")) == "direct_message");
   BOOST_TEST(type_of(encode_history("r", {})) == "history");

@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_the_server_waits_logs_and_recovers) {
              server.output());
   auto alice = join(server, "alice");
   auto bob = join(server, "bob");
-  alice.expect("user_joined");
+  expect_presence(alice, "joined");
 
   // 100 more connections than the server has descriptors for: those it cannot accept
   // wait in its listen queue.
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(a_flood_into_a_room_with_slow_members_stays_within_its_boun
   int sent_count = 0, read_count = 0;
   auto skip_presence = [](ws_client& c) {
     for (;;) {
-      auto ev = c.next();
+      auto ev = next_news(c);
       if (type_of(ev) == "new_message")
         return ev;
     }

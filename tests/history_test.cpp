@@ -42,7 +42,7 @@ std::vector<std::uint64_t> send_acked(ws_client& c, int n, const std::string& pr
     c.send(say_ref(prefix + " " + std::to_string(i), prefix + std::to_string(i)));
   std::map<std::string, std::uint64_t> acks;
   while (acks.size() < static_cast<std::size_t>(n)) {
-    auto ev = c.next();
+    auto ev = next_news(c);
     if (type_of(ev) == "ack")
       acks[str(ev.at("ref"))] = id_of(payload_of(ev));
   }
@@ -131,19 +131,19 @@ BOOST_AUTO_TEST_CASE(a_joiner_gets_the_newest_join_history_messages_after_room_c
   auto ids = send_acked(ann, 5, "before bob");
   // The first room: welcome, then history.
   auto bob = join(server, "bob");
-  auto h = bob.next();
+  auto h = next_news(bob);
   BOOST_TEST_REQUIRE(type_of(h) == "history", json::serialize(h));
   BOOST_TEST(str(payload_of(h).at("room")) == "general");
   BOOST_TEST(ids_in(payload_of(h)) == slice(ids, 2, 5));
   // Another room: room_changed, then its history (none yet: no event).
   bob.send(R"({"type":"change_room","payload":{"name":"side"}})");
-  BOOST_TEST(type_of(bob.next()) == "room_changed");
+  BOOST_TEST(type_of(next_news(bob)) == "room_changed");
   bob.send(say("in side"));
   next_message(bob, "in side");
   // Back: room_changed, then general's newest three, then live messages.
   bob.send(R"({"type":"change_room","payload":{"name":"general"}})");
-  BOOST_TEST(type_of(bob.next()) == "room_changed");
-  auto again = bob.next();
+  BOOST_TEST(type_of(next_news(bob)) == "room_changed");
+  auto again = next_news(bob);
   BOOST_TEST_REQUIRE(type_of(again) == "history", json::serialize(again));
   BOOST_TEST(ids_in(payload_of(again)) == slice(ids, 2, 5));
   ann.send(say("live"));
@@ -154,14 +154,14 @@ BOOST_AUTO_TEST_CASE(a_room_released_at_max_rooms_keeps_its_stored_history) {
   server_process server{with(fast, {"--chat.max-rooms=2"})};
   auto ann = join(server, "ann");
   ann.send(R"({"type":"change_room","payload":{"name":"first"}})");
-  BOOST_TEST(type_of(ann.next()) == "room_changed");
+  BOOST_TEST(type_of(next_news(ann)) == "room_changed");
   auto ids = send_acked(ann, 3, "kept");
   // ann leaves "first" empty; a new room then releases it (general holds members).
   ann.send(R"({"type":"change_room","payload":{"name":"general"}})");
-  BOOST_TEST(type_of(ann.next()) == "room_changed");
+  BOOST_TEST(type_of(next_news(ann)) == "room_changed");
   auto bob = join(server, "bob");
   bob.send(R"({"type":"change_room","payload":{"name":"second"}})");
-  BOOST_TEST(type_of(bob.next()) == "room_changed");
+  BOOST_TEST(type_of(next_news(bob)) == "room_changed");
   bob.send(R"({"type":"list_users","payload":{"room":"first"}})");
   BOOST_TEST(payload_of(bob.expect("presence")).at("users").as_array().empty());
   // Its history is still there, read from the file.
@@ -213,13 +213,13 @@ BOOST_AUTO_TEST_CASE(since_gives_exactly_what_was_missed_while_others_keep_sendi
   // ...and comes back with since=last while ann is still sending.
   std::this_thread::sleep_for(std::chrono::milliseconds(30)); // ann sends on meanwhile
   ws_client back{server.port(), "/ws?name=bob&since=" + std::to_string(last)};
-  BOOST_TEST(type_of(back.next()) == "welcome");
-  auto h = back.next();
+  BOOST_TEST(type_of(next_news(back)) == "welcome");
+  auto h = next_news(back);
   BOOST_TEST_REQUIRE(type_of(h) == "history", json::serialize(h));
   std::vector<std::uint64_t> got = ids_in(payload_of(h));
   BOOST_TEST(got.size() > 5u, "the resume reached past memory into the store");
   for (;;) {
-    auto ev = back.next();
+    auto ev = next_news(back);
     if (type_of(ev) != "new_message")
       continue; // presence
     got.push_back(id_of(payload_of(ev)));
@@ -245,19 +245,19 @@ BOOST_AUTO_TEST_CASE(more_missed_than_resume_max_gives_the_newest_and_history_tr
   auto ann = join(server, "ann");
   auto ids = send_acked(ann, 12, "many");
   ws_client bob{server.port(), "/ws?name=bob&since=" + std::to_string(ids[1])};
-  BOOST_TEST(type_of(bob.next()) == "welcome");
-  auto h = bob.next();
+  BOOST_TEST(type_of(next_news(bob)) == "welcome");
+  auto h = next_news(bob);
   BOOST_TEST_REQUIRE(type_of(h) == "history", json::serialize(h));
   BOOST_TEST(ids_in(payload_of(h)) == slice(ids, 7, 12));
-  auto e = bob.next();
+  auto e = next_news(bob);
   BOOST_TEST_REQUIRE(type_of(e) == "error", json::serialize(e));
   BOOST_TEST(str(payload_of(e).at("code")) == "history_truncated");
   BOOST_TEST(str(payload_of(e).at("message")).rfind("5 older messages", 0) == 0u,
              json::serialize(e));
   // Nothing missed: an empty history event says so.
   ws_client cat{server.port(), "/ws?name=cat&since=" + std::to_string(ids.back())};
-  BOOST_TEST(type_of(cat.next()) == "welcome");
-  auto none = cat.next();
+  BOOST_TEST(type_of(next_news(cat)) == "welcome");
+  auto none = next_news(cat);
   BOOST_TEST_REQUIRE(type_of(none) == "history", json::serialize(none));
   BOOST_TEST(payload_of(none).at("messages").as_array().empty());
   cat.send(say("after"));
@@ -268,18 +268,18 @@ BOOST_AUTO_TEST_CASE(change_room_with_since_resumes_that_room) {
   server_process server{fast};
   auto ann = join(server, "ann");
   ann.send(R"({"type":"change_room","payload":{"name":"side"}})");
-  BOOST_TEST(type_of(ann.next()) == "room_changed");
+  BOOST_TEST(type_of(next_news(ann)) == "room_changed");
   auto ids = send_acked(ann, 4, "side");
   auto bob = join(server, "bob");
   bob.send(R"({"type":"change_room","ref":"r","payload":{"name":"side","since":)" +
            std::to_string(ids[1]) + "}}");
-  BOOST_TEST(type_of(bob.next()) == "room_changed");
-  auto h = bob.next();
+  BOOST_TEST(type_of(next_news(bob)) == "room_changed");
+  auto h = next_news(bob);
   BOOST_TEST_REQUIRE(type_of(h) == "history", json::serialize(h));
   BOOST_TEST(ids_in(payload_of(h)) == slice(ids, 2, 4));
   // A since that is not an id is refused, and the client stays where it is.
   bob.send(R"({"type":"change_room","payload":{"name":"general","since":-1}})");
-  auto e = bob.next();
+  auto e = next_news(bob);
   BOOST_TEST(str(payload_of(e).at("code")) == "invalid_payload");
   BOOST_TEST(ws_client::refused_status(server.port(), "/ws?name=x&since=abc") == 400u);
 }
@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(every_acked_message_survives_sigkill_once_and_ids_never_rep
     }
     // Kill it mid-stream: after some acks, while the rest is still being handled.
     while (acked.size() < 100) {
-      auto ev = ann.next();
+      auto ev = next_news(ann);
       if (type_of(ev) == "ack")
         acked[id_of(payload_of(ev))] = text_of.at(str(ev.at("ref")));
       else if (type_of(ev) == "new_message")
@@ -313,7 +313,7 @@ BOOST_AUTO_TEST_CASE(every_acked_message_survives_sigkill_once_and_ids_never_rep
     server.signal(SIGKILL);
     try { // what reached the socket before the kill still counts
       for (;;) {
-        auto ev = ann.next(std::chrono::seconds(2));
+        auto ev = next_news(ann, std::chrono::seconds(2));
         if (type_of(ev) == "ack")
           acked[id_of(payload_of(ev))] = text_of.at(str(ev.at("ref")));
         else if (type_of(ev) == "new_message")
@@ -374,8 +374,8 @@ BOOST_AUTO_TEST_CASE(chat_goes_on_acks_wait_until_writes_succeed_again) {
                      server.output());
   // No ack yet: a later broadcast reaches ann first.
   ann.send(say("marker"));
-  BOOST_TEST(str(payload_of(ann.next()).at("message")) == "while full");
-  auto marker = ann.next();
+  BOOST_TEST(str(payload_of(next_news(ann)).at("message")) == "while full");
+  auto marker = next_news(ann);
   BOOST_TEST_REQUIRE(type_of(marker) == "new_message", json::serialize(marker));
   BOOST_TEST(str(payload_of(marker).at("message")) == "marker");
   auto metrics = http_request(server.port(), "/metrics").body;

@@ -11,13 +11,18 @@ namespace json = boost::json;
 
 namespace {
 
-// The next new_message must be `text`; only a user_left of `slow` (closed meanwhile)
+// The next new_message must be `text`; only the leave of `slow` (closed meanwhile)
 // may come before it.
 void next_message_skipping_presence(ws_client& c, const std::string& text) {
   for (;;) {
-    auto ev = c.next();
-    if (type_of(ev) == "user_left" && str(payload_of(ev).at("user")) == "slow")
+    auto ev = next_news(c);
+    if (type_of(ev) == "presence_diff") {
+      for (; !c.presence_changes().empty(); c.presence_changes().pop_front()) {
+        BOOST_TEST(c.presence_changes().front().kind == "left");
+        BOOST_TEST(c.presence_changes().front().user == "slow");
+      }
       continue;
+    }
     BOOST_TEST_REQUIRE(type_of(ev) == "new_message",
                        "got " << json::serialize(ev).substr(0, 200));
     auto got = str(payload_of(ev).at("message"));
@@ -44,7 +49,7 @@ BOOST_AUTO_TEST_CASE(over_the_burst_is_rate_limited_and_not_delivered) {
   server_process server{{"--chat.rate-limit=10", "--chat.rate-burst=5"}};
   auto alice = join(server, "alice");
   auto bob = join(server, "bob");
-  alice.expect("user_joined");
+  expect_presence(alice, "joined");
   for (int i = 1; i <= 8; ++i)
     alice.send(
         json::serialize(json::object{{"type", "send_message"},
@@ -55,7 +60,7 @@ BOOST_AUTO_TEST_CASE(over_the_burst_is_rate_limited_and_not_delivered) {
   int delivered = 0, limited = 0;
   std::vector<std::string> texts, acked, refused;
   while (acked.size() + refused.size() < 8 || texts.size() < acked.size()) {
-    auto ev = alice.next();
+    auto ev = next_news(alice);
     if (type_of(ev) == "new_message") {
       ++delivered;
       texts.push_back(str(payload_of(ev).at("message")));
@@ -95,12 +100,12 @@ BOOST_AUTO_TEST_CASE(rate_limit_is_per_connection) {
   server_process server{{"--chat.rate-limit=10", "--chat.rate-burst=5"}};
   auto alice = join(server, "alice");
   auto bob = join(server, "bob");
-  alice.expect("user_joined");
+  expect_presence(alice, "joined");
   for (int i = 1; i <= 6; ++i)
     alice.send(say("a" + std::to_string(i)));
   int limited = 0, delivered = 0;
   while (limited + delivered < 6) {
-    auto ev = alice.next();
+    auto ev = next_news(alice);
     if (type_of(ev) == "error") {
       BOOST_TEST(str(payload_of(ev).at("code")) == "rate_limited");
       ++limited;
@@ -138,7 +143,7 @@ std::vector<json::object> expect_errors_then_close(ws_client& c, std::size_t n,
   for (;;) {
     json::object ev;
     try {
-      ev = c.next();
+      ev = next_news(c);
     } catch (const std::exception& e) {
       BOOST_TEST_MESSAGE("after " << errors.size() << " errors: " << e.what());
       break; // closed
@@ -155,14 +160,14 @@ BOOST_AUTO_TEST_CASE(five_bad_frames_in_a_row_close_with_1008) {
   server_process server{{"--chat.max-errors-in-row=5"}};
   auto alice = join(server, "alice");
   auto bob = join(server, "bob");
-  alice.expect("user_joined");
+  expect_presence(alice, "joined");
   for (const auto& f : bad_frames)
     alice.send(f);
   expect_errors_then_close(alice, 5, 1008);
   // Only alice was closed: bob hears her leave, and his room still works.
-  auto left = bob.next();
-  BOOST_TEST_REQUIRE(type_of(left) == "user_left", "got " << json::serialize(left));
-  BOOST_TEST(str(payload_of(left).at("user")) == "alice");
+  auto left = next_presence_change(bob);
+  BOOST_TEST(left.kind == "left");
+  BOOST_TEST(left.user == "alice");
   bob.send(say("bob unaffected"));
   next_message(bob, "bob unaffected");
 }
@@ -184,7 +189,7 @@ BOOST_AUTO_TEST_CASE(a_valid_frame_resets_the_count) {
     for (int i = 0; i < n; ++i)
       alice.send(bad_frames[static_cast<std::size_t>(i)]);
     for (int i = 0; i < n; ++i) {
-      auto ev = alice.next();
+      auto ev = next_news(alice);
       BOOST_TEST_REQUIRE(type_of(ev) == "error", "got " << json::serialize(ev));
     }
   };
@@ -198,7 +203,7 @@ BOOST_AUTO_TEST_CASE(a_valid_frame_resets_the_count) {
   // and counting starts again from the last valid frame: 5 more close it.
   send_bad(4);
   alice.send(bad_frames[4]);
-  auto ev = alice.next();
+  auto ev = next_news(alice);
   BOOST_TEST_REQUIRE(type_of(ev) == "error", "got " << json::serialize(ev));
   BOOST_TEST(alice.close_code() == 1008);
 }
@@ -216,9 +221,9 @@ BOOST_AUTO_TEST_CASE(a_client_that_never_reads_is_closed_with_1013_and_others_ge
   auto fast = join(server, "fast");
   auto peer = join(server, "peer");
   auto slow = join(server, "slow");
-  fast.expect("user_joined"); // peer
-  fast.expect("user_joined"); // slow
-  peer.expect("user_joined"); // slow
+  expect_presence(fast, "joined"); // peer
+  expect_presence(fast, "joined"); // slow
+  expect_presence(peer, "joined"); // slow
   // From here on `slow` reads nothing until the close.
 
   // 4000 messages of 1800 characters (~7.5 MB per reader) are far more than the kernel
@@ -316,7 +321,7 @@ BOOST_AUTO_TEST_CASE(a_frame_over_max_frame_bytes_closes_with_1009) {
   server_process server{{"--chat.max-frame-bytes=1024"}};
   auto big = join(server, "big");
   auto other = join(server, "other");
-  big.expect("user_joined");
+  expect_presence(big, "joined");
   // A frame of exactly 1024 bytes is fine.
   std::string fits = say("");
   fits = say(std::string(1024 - fits.size(), 'f'));
@@ -336,9 +341,11 @@ BOOST_AUTO_TEST_CASE(a_frame_over_max_frame_bytes_closes_with_1009) {
   // nobody else noticed, and the oversized message went nowhere
   other.send(say("nobody noticed"));
   for (;;) {
-    auto ev = other.next();
-    if (type_of(ev) == "user_left")
+    auto ev = next_news(other);
+    if (type_of(ev) == "presence_diff") {
+      other.presence_changes().clear();
       continue;
+    }
     BOOST_TEST_REQUIRE(type_of(ev) == "new_message", "got " << json::serialize(ev));
     BOOST_TEST(str(payload_of(ev).at("message")) == "nobody noticed");
     break;

@@ -4,9 +4,11 @@
 #include "tests/support/events.hpp"
 #include "tests/support/raw_ws.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <dirent.h>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 using namespace chat::test;
@@ -26,10 +28,16 @@ std::string text_of(const json::object& payload) {
   return json::serialize(json::object{{"type", "send_message"}, {"payload", payload}});
 }
 
-// The raw client's welcome, read and checked.
+// The raw client's welcome, read and checked, and the presence_diff of its own join that
+// follows it (the suites run with presence-interval 0: one diff per change).
 void welcomed(raw_ws& ws) {
   auto w = json::parse(ws.next_text()).as_object();
   BOOST_TEST_REQUIRE(type_of(w) == "welcome");
+  auto diff = json::parse(ws.next_text()).as_object();
+  BOOST_TEST_REQUIRE(type_of(diff) == "presence_diff", json::serialize(diff));
+  const auto& joins = payload_of(diff).at("joins").as_array();
+  BOOST_TEST(
+      (std::find(joins.begin(), joins.end(), payload_of(w).at("user")) != joins.end()));
 }
 
 int open_descriptors(int pid) {
@@ -136,6 +144,54 @@ BOOST_AUTO_TEST_CASE(a_half_written_frame_then_silence_is_dropped) {
   ws.send(frame.substr(0, frame.size() / 2));
   // It never answers the pings: it is cut after ping-interval + pong-timeout.
   BOOST_TEST(ws.socket().wait_closed(std::chrono::seconds(3)));
+  a_normal_client_still_chats(server);
+}
+
+// Liveness pings only the silent: a client that sends anything (here its own pings)
+// within ping-interval gets no ping; one that only answers pings gets one per interval
+// and stays.
+BOOST_AUTO_TEST_CASE(only_a_silent_client_is_pinged) {
+  server_process server{{"--chat.ping-interval=300ms", "--chat.pong-timeout=2s"}};
+  raw_ws talker{server.port(), "/ws?name=talker"};
+  welcomed(talker);
+  raw_ws quiet{server.port(), "/ws?name=quiet"};
+  welcomed(quiet);
+  auto poll = [](raw_ws& ws,
+                 std::chrono::milliseconds wait) -> std::optional<server_frame> {
+    try {
+      return ws.next(wait);
+    } catch (const std::runtime_error&) {
+      return std::nullopt; // nothing within `wait`
+    }
+  };
+  int talker_pings = 0, quiet_pings = 0;
+  for (int tick = 0; tick < 15; ++tick) { // 1.5 s: five ping-intervals
+    BOOST_TEST_REQUIRE(talker.send(ws_frame(0x89, "t")));
+    while (auto f = poll(talker, std::chrono::milliseconds(1)))
+      talker_pings += f->opcode == 0x9;
+    auto slice_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+    for (auto now = std::chrono::steady_clock::now(); now < slice_end;
+         now = std::chrono::steady_clock::now()) {
+      auto f = poll(quiet, std::chrono::duration_cast<std::chrono::milliseconds>(
+                               slice_end - now + std::chrono::milliseconds(1)));
+      if (f && f->opcode == 0x9) {
+        ++quiet_pings;
+        BOOST_TEST_REQUIRE(quiet.send(ws_frame(0x8A, f->payload)));
+      }
+    }
+  }
+  BOOST_TEST(talker_pings == 0);
+  BOOST_TEST(quiet_pings >= 3, quiet_pings << " pings in 1.5 s");
+  BOOST_TEST(quiet_pings <= 6, quiet_pings << " pings in 1.5 s");
+  // Both are still there: each gets the other's message.
+  quiet.send(ws_frame(0x81, text_of({{"message", "still here"}})));
+  for (;;) { // presence_diffs may come first
+    auto ev = json::parse(talker.next_text()).as_object();
+    if (type_of(ev) != "new_message")
+      continue;
+    BOOST_TEST(payload_of(ev).at("message") == "still here");
+    break;
+  }
   a_normal_client_still_chats(server);
 }
 

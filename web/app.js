@@ -246,8 +246,7 @@
       case 'room_changed': return onRoomChanged(p);
       case 'new_message': return onNewMessage(p);
       case 'history': return onHistory(p);
-      case 'user_joined': return onUserJoined(p);
-      case 'user_left': return onUserLeft(p);
+      case 'presence_diff': return onPresenceDiff(p);
       case 'presence': return onPresence(p);
       case 'direct_message': return onDirect(p);
       case 'ack': return onAck(p, env.ref);
@@ -321,21 +320,26 @@
     return room === state.joinedRoom && room === state.renderedRoom;
   }
 
-  function onUserJoined(p) {
-    if (!isCurrent(p.room) || typeof p.user !== 'string') return;
-    if (!state.users.has(p.user)) {
-      state.users.add(p.user);
-      renderUsers();
-      if (p.user !== state.me) notice(`${p.user} joined`, 'presence');
-    }
-  }
-
-  function onUserLeft(p) {
-    if (!isCurrent(p.room) || typeof p.user !== 'string') return;
-    if (state.users.delete(p.user)) {
-      renderUsers();
-      if (p.user !== state.me) notice(`${p.user} left`, 'presence');
-    }
+  // Who came and went since the room's last diff, as set operations: a name already
+  // listed (ourselves, or one room_changed listed) changes nothing and says nothing.
+  function onPresenceDiff(p) {
+    if (!isCurrent(p.room)) return;
+    const names = (xs) => (Array.isArray(xs) ? xs.filter((u) => typeof u === 'string') : []);
+    const came = names(p.joins).filter((u) => !state.users.has(u));
+    const went = names(p.leaves).filter((u) => state.users.has(u));
+    if (came.length === 0 && went.length === 0) return;
+    for (const u of came) state.users.add(u);
+    for (const u of went) state.users.delete(u);
+    renderUsers();
+    const say = (xs, verb) => {
+      const others = xs.filter((u) => u !== state.me);
+      if (others.length === 0) return;
+      // A storm of joins is one line, not hundreds.
+      const shown = others.length <= 3 ? others.join(', ') : `${others.slice(0, 3).join(', ')} and ${others.length - 3} more`;
+      notice(`${shown} ${verb}`, 'presence');
+    };
+    say(came, 'joined');
+    say(went, 'left');
   }
 
   function onPresence(p) {

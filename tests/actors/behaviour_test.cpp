@@ -31,17 +31,17 @@ CAF_TEST_FIXTURE_SCOPE(behaviour_tests, actor_fixture)
 CAF_TEST(a_joiner_is_welcomed_and_announced_to_the_members_only) {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  auto joined = alice.next();
-  CAF_CHECK_EQUAL(type_of(joined), "user_joined");
-  CAF_CHECK_EQUAL(str(joined.at("payload").at("user")), "bob");
-  CAF_CHECK(bob.link->frames.empty()); // bob hears only its welcome
+  auto joined = alice.next_change();
+  CAF_CHECK_EQUAL(joined.kind, "joined");
+  CAF_CHECK_EQUAL(joined.user, "bob");
+  CAF_CHECK(bob.nothing_new()); // bob hears its welcome, and of itself nothing new
   CAF_CHECK_EQUAL(connections(), 2u);
 }
 
 CAF_TEST(a_message_goes_from_the_connection_straight_to_its_room) {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  alice.next(); // user_joined bob
+  alice.next_change(); // bob joined
   auto room = room_named("general");
   alice.events->on_text(chat_frame("hi"));
   expect((client_text), to(alice.actor));
@@ -77,11 +77,11 @@ CAF_TEST(ids_follow_the_order_of_sending_and_acks_carry_them) {
 CAF_TEST(change_room_leaves_first_then_joins) {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  alice.next();
+  alice.next_change();
   say(alice, change_room_frame("lobby"));
-  auto left = bob.next();
-  CAF_CHECK_EQUAL(type_of(left), "user_left");
-  CAF_CHECK_EQUAL(str(left.at("payload").at("user")), "alice");
+  auto left = bob.next_change();
+  CAF_CHECK_EQUAL(left.kind, "left");
+  CAF_CHECK_EQUAL(left.user, "alice");
   auto changed = alice.next();
   CAF_CHECK_EQUAL(type_of(changed), "room_changed");
   CAF_CHECK_EQUAL(str(changed.at("payload").at("name")), "lobby");
@@ -89,18 +89,18 @@ CAF_TEST(change_room_leaves_first_then_joins) {
   // general no longer reaches alice; lobby does.
   say(bob, chat_frame("in general"));
   CAF_CHECK_EQUAL(bob.next_type(), "new_message");
-  CAF_CHECK(alice.link->frames.empty());
+  CAF_CHECK(alice.nothing_new());
   auto carol = connect("carol");
   say(carol, change_room_frame("lobby"));
-  auto joined = alice.next();
-  CAF_CHECK_EQUAL(type_of(joined), "user_joined");
-  CAF_CHECK_EQUAL(str(joined.at("payload").at("user")), "carol");
+  auto joined = alice.next_change();
+  CAF_CHECK_EQUAL(joined.kind, "joined");
+  CAF_CHECK_EQUAL(joined.user, "carol");
 }
 
 CAF_TEST(no_frame_of_the_old_room_follows_room_changed) {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  alice.next(); // user_joined bob
+  alice.next_change(); // bob joined
   auto general = room_named("general");
   // alice asks to move; before general hears of her leave, bob's message is broadcast
   // there and reaches her mailbox while her join waits for its answer (found by the
@@ -112,15 +112,15 @@ CAF_TEST(no_frame_of_the_old_room_follows_room_changed) {
   expect((publish), to(general));
   sched.run();
   CAF_CHECK_EQUAL(alice.next_type(), "room_changed");
-  CAF_CHECK(alice.link->frames.empty()); // "late" was general's, and she had left it
+  CAF_CHECK(alice.nothing_new()); // "late" was general's, and she had left it
   CAF_CHECK_EQUAL(bob.next_type(), "new_message");
-  CAF_CHECK_EQUAL(bob.next_type(), "user_left");
+  CAF_CHECK_EQUAL(bob.next_change().kind, "left");
   // Her new room reaches her, and so do direct messages.
   say(bob, R"({"type":"send_direct","payload":{"to":"alice","message":"psst"}})");
   CAF_CHECK_EQUAL(alice.next_type(), "direct_message");
   auto carol = connect("carol");
   say(carol, change_room_frame("lobby"));
-  CAF_CHECK_EQUAL(alice.next_type(), "user_joined");
+  CAF_CHECK_EQUAL(alice.next_change().kind, "joined");
   say(carol, chat_frame("in lobby"));
   CAF_CHECK_EQUAL(alice.next_type(), "new_message");
 }
@@ -128,19 +128,18 @@ CAF_TEST(no_frame_of_the_old_room_follows_room_changed) {
 CAF_TEST(a_rename_is_announced_before_the_message_it_came_with) {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  alice.next();
+  alice.next_change();
   say(bob, chat_frame("hello", "robert"));
-  auto left = alice.next();
-  CAF_CHECK_EQUAL(type_of(left), "user_left");
-  CAF_CHECK_EQUAL(str(left.at("payload").at("user")), "bob");
-  auto joined = alice.next();
-  CAF_CHECK_EQUAL(type_of(joined), "user_joined");
-  CAF_CHECK_EQUAL(str(joined.at("payload").at("user")), "robert");
+  // One presence_diff: bob left, robert joined; then the message.
+  auto diff = alice.next();
+  CAF_CHECK_EQUAL(type_of(diff), "presence_diff");
+  CAF_CHECK_EQUAL(boost::json::serialize(diff.at("payload")),
+                  R"({"room":"general","joins":["robert"],"leaves":["bob"]})");
+  alice.presence.changes().clear();
   auto m = alice.next();
   CAF_CHECK_EQUAL(str(m.at("payload").at("from")), "robert");
   // bob hears the same, in the same order.
-  CAF_CHECK_EQUAL(bob.next_type(), "user_left");
-  CAF_CHECK_EQUAL(bob.next_type(), "user_joined");
+  CAF_CHECK_EQUAL(bob.next_type(), "presence_diff");
   CAF_CHECK_EQUAL(bob.next_type(), "new_message");
   // The manager knows the new name too: a direct message finds it.
   say(alice, R"({"type":"send_direct","payload":{"to":"robert","message":"psst"}})");
@@ -185,37 +184,19 @@ CAF_TEST(at_max_rooms_an_empty_room_is_released_and_occupied_ones_are_not) {
   CAF_CHECK(refused.error() == chat_errc::too_many_rooms);
 }
 
-CAF_TEST(a_client_that_answers_pings_stays_and_a_silent_one_is_dropped) {
+// Pings and pong-timeout are the transport's (net/ws_session, tested with real sockets
+// in rooms_test and lifecycle_test): it cuts a silent client and reports the close.
+CAF_TEST(a_client_its_transport_lost_leaves_its_room_and_the_client_set) {
   auto alice = connect("alice");
   auto bob = connect("bob");
-  alice.next();
-  // alice answers every ping as it comes; bob never does.
-  int answered = 0;
-  auto elapse_answering = [&](caf::timespan d) {
-    for (caf::timespan t{0}; t < d; t += std::chrono::milliseconds(10)) {
-      elapse(std::chrono::milliseconds(10));
-      for (; answered < alice.link->pings; ++answered)
-        alice.events->on_pong();
-    }
-  };
-  // Over one ping-interval every client is pinged once.
-  for (int step = 0; step < 100 && (alice.link->pings == 0 || bob.link->pings == 0);
-       ++step)
-    elapse_answering(std::chrono::milliseconds(10));
-  CAF_REQUIRE_EQUAL(alice.link->pings, 1);
-  CAF_REQUIRE_EQUAL(bob.link->pings, 1);
-  CAF_CHECK(!bob.link->dropped);
-  elapse_answering(test_limits().pong_timeout);
-  CAF_CHECK(bob.link->dropped);
-  CAF_CHECK(!alice.link->dropped);
-  auto left = alice.next();
-  CAF_CHECK_EQUAL(type_of(left), "user_left");
-  CAF_CHECK_EQUAL(str(left.at("payload").at("user")), "bob");
+  alice.next_change();
+  bob.events->on_closed();
+  sched.run();
+  auto left = alice.next_change();
+  CAF_CHECK_EQUAL(left.kind, "left");
+  CAF_CHECK_EQUAL(left.user, "bob");
   CAF_CHECK_EQUAL(connections(), 1u);
-  // alice keeps being pinged and kept.
-  elapse_answering(std::chrono::seconds(3));
-  CAF_CHECK(!alice.link->dropped);
-  CAF_CHECK_GREATER(alice.link->pings, 1);
+  CAF_CHECK(alice.nothing_new());
 }
 
 CAF_TEST(admission_stops_at_max_connections) {

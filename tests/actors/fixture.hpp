@@ -7,6 +7,7 @@
 #include "actors/manager.hpp"
 #include "actors/router.hpp"
 #include "messages/announce.hpp"
+#include "tests/support/presence_model.hpp"
 
 #include <boost/json.hpp>
 #include <caf/test/dsl.hpp>
@@ -20,20 +21,16 @@ class fake_link : public client_link {
 public:
   bool accepted = false;
   unsigned rejected = 0; // the HTTP status of a refusal
-  int pings = 0;
   std::optional<std::uint16_t> closed_with;
-  bool dropped = false;
   std::deque<std::string> frames; // sent to the client, oldest first
 
   void accept() override { accepted = true; }
   void reject(unsigned status, std::string) override { rejected = status; }
   void send(frame f) override { frames.emplace_back(f.text()); }
-  void ping() override { ++pings; }
   void close(std::uint16_t code, std::string) override {
     if (!closed_with)
       closed_with = code;
   }
-  void drop() override { dropped = true; }
 };
 
 struct test_config : caf::actor_system_config {
@@ -47,6 +44,7 @@ inline limits test_limits() {
   l.pong_timeout = std::chrono::milliseconds(500);
   l.max_rooms = 3;
   l.max_connections = 4;
+  l.presence_interval = std::chrono::milliseconds(0); // a presence_diff per change
   return l;
 }
 
@@ -55,12 +53,44 @@ struct client {
   std::shared_ptr<fake_link> link;
   std::shared_ptr<client_events> events;
 
-  // Takes the oldest frame sent to the client, parsed.
+  presence_model presence; // what its room's presence_diffs told it
+
+  // Takes the oldest frame sent to the client, parsed, skipping presence_diffs that
+  // tell it nothing new (set operations: a diff may name itself or users it knew).
   boost::json::object next() {
-    CAF_REQUIRE(!link->frames.empty());
-    auto text = std::move(link->frames.front());
-    link->frames.pop_front();
-    return boost::json::parse(text).as_object();
+    for (;;) {
+      CAF_REQUIRE(!link->frames.empty());
+      auto text = std::move(link->frames.front());
+      link->frames.pop_front();
+      auto ev = boost::json::parse(text).as_object();
+      auto before = presence.changes().size();
+      presence.observe(ev);
+      if (ev.at("type").as_string() != "presence_diff" ||
+          presence.changes().size() != before)
+        return ev;
+    }
+  }
+  // True when every frame left tells nothing new (those are consumed).
+  bool nothing_new() {
+    while (!link->frames.empty()) {
+      auto ev = boost::json::parse(link->frames.front()).as_object();
+      auto before = presence.changes().size();
+      if (ev.at("type").as_string() != "presence_diff")
+        return false;
+      presence.observe(ev);
+      link->frames.pop_front();
+      if (presence.changes().size() != before)
+        return false;
+    }
+    return true;
+  }
+  // The next presence change: `kind` ("joined"/"left") of `user`.
+  presence_event next_change() {
+    while (presence.changes().empty())
+      CAF_REQUIRE_EQUAL(std::string(next().at("type").as_string()), "presence_diff");
+    auto ch = presence.changes().front();
+    presence.changes().pop_front();
+    return ch;
   }
   std::string next_type() { return std::string(next().at("type").as_string()); }
 };
@@ -90,8 +120,7 @@ struct actor_fixture : test_coordinator_fixture<test_config> {
 
   ~actor_fixture() override {
     // As chatd ends: the manager closes every connection, then it and the router (with
-    // its rooms) go. The manager re-arms its ping timer forever, so it must be gone
-    // before the base class runs every remaining timeout.
+    // its rooms) go, before the base class runs every remaining timeout.
     caf::anon_send(manager, shutdown_server{});
     sched.run();
     caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);

@@ -12,7 +12,7 @@
 //   (origin refused) with a body; an upgrade only for a WebSocket upgrade on /ws from an
 //   allowed origin; else the app's request, with the decoded path and query;
 // - a name chat::valid_user_name accepts from ?name= is valid UTF-8 (it goes out in
-//   every text frame that names the user: welcome, user_joined, new_message, ...);
+//   every text frame that names the user: welcome, presence_diff, new_message, ...);
 // - a file served below web_root is a path safe_path accepts, that the file system gets
 //   whole (no NUL that would cut it short), with a content type.
 #include "messages/names.hpp"

@@ -31,10 +31,66 @@ inline std::string say(const std::string& message, const std::string& from = {})
       boost::json::object{{"type", "send_message"}, {"payload", p}});
 }
 
+// The next event that is not a presence_diff telling nothing new (a join the client
+// knew of, itself included: set operations, docs/protocol.md).
+inline boost::json::object next_news(ws_client& c,
+                                     std::chrono::milliseconds timeout = default_wait) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto before = c.presence_changes().size();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto ev = c.next(std::max(left, std::chrono::milliseconds(1)));
+    if (type_of(ev) != "presence_diff" || c.presence_changes().size() != before)
+      return ev;
+  }
+}
+
+// The next presence change `c` was told of: its pending ones first, else the next
+// event must be a presence_diff that changes something.
+inline presence_event next_presence_change(ws_client& c) {
+  while (c.presence_changes().empty()) {
+    auto ev = c.next();
+    BOOST_TEST_REQUIRE(type_of(ev) == "presence_diff",
+                       "got " << boost::json::serialize(ev));
+  }
+  auto change = c.presence_changes().front();
+  c.presence_changes().pop_front();
+  return change;
+}
+
+// The next presence change must be `kind` ("joined"/"left") of `user` in `room`.
+inline void next_presence_event(ws_client& c, const std::string& kind,
+                                const std::string& room, const std::string& user) {
+  auto ch = next_presence_change(c);
+  BOOST_TEST(ch.kind == kind, "got " << ch.kind << " " << ch.user);
+  BOOST_TEST(ch.room == room);
+  BOOST_TEST(ch.user == user);
+}
+
+// Reads until a presence change of `kind` arrives (skipping any other event).
+inline presence_event expect_presence(ws_client& c, const std::string& kind,
+                                      std::chrono::milliseconds timeout = default_wait) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    while (!c.presence_changes().empty()) {
+      auto ch = c.presence_changes().front();
+      c.presence_changes().pop_front();
+      if (ch.kind == kind)
+        return ch;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      throw std::runtime_error("timed out waiting for a presence change: " + kind);
+    c.next(left);
+  }
+}
+
 // The next event must be the new_message `text` (often a marker proving that nothing
-// else came first).
+// else came first; a presence_diff that tells nothing new does not count).
 inline boost::json::object next_message(ws_client& c, const std::string& text) {
-  auto ev = c.next();
+  auto ev = next_news(c);
   BOOST_TEST_REQUIRE(type_of(ev) == "new_message", "got " << boost::json::serialize(ev));
   BOOST_TEST(str(payload_of(ev).at("message")) == text);
   return ev;

@@ -105,6 +105,13 @@ server_process::server_process(std::vector<std::string> args, long fd_limit) {
     owned_db_ = temp_path("history.db");
     all.push_back("--chat.history-db=" + owned_db_);
   }
+  // Presence at once, one presence_diff per change: the suites check what each change
+  // tells whom. The grouping of changes per presence-interval (the default, 250ms) has
+  // tests of its own, which name the interval.
+  if (std::none_of(args.begin(), args.end(), [](const std::string& a) {
+        return a.rfind("--chat.presence-interval=", 0) == 0;
+      }))
+    all.push_back("--chat.presence-interval=0ms");
   all.insert(all.end(), args.begin(), args.end());
   pid_ = spawn(chatd_path(), all, out_fd_, fd_limit);
   auto& out = out_;

@@ -45,6 +45,7 @@ struct ws_client::impl {
   websocket::stream<tcp::socket> ws{ioc};
   beast::flat_buffer buffer;
   bool open = true;
+  presence_model presence;
 };
 
 http_reply http_request(unsigned short port, const std::string& target,
@@ -173,7 +174,17 @@ boost::json::object ws_client::next(std::chrono::milliseconds timeout) {
   }
   auto text = beast::buffers_to_string(s.buffer.data());
   s.buffer.consume(s.buffer.size());
-  return boost::json::parse(text).as_object();
+  auto ev = boost::json::parse(text).as_object();
+  s.presence.observe(ev);
+  return ev;
+}
+
+std::deque<presence_event>& ws_client::presence_changes() {
+  return impl_->presence.changes();
+}
+
+const std::set<std::string>& ws_client::known_users() const {
+  return impl_->presence.users();
 }
 
 boost::json::object ws_client::expect(const std::string& type,

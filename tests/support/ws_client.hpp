@@ -1,6 +1,8 @@
 // A real WebSocket client for tests (Boost.Beast), every operation bounded by a timeout.
 #pragma once
 
+#include "tests/support/presence_model.hpp"
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <memory>
@@ -55,6 +57,11 @@ public:
   int close_code(std::chrono::milliseconds timeout = default_wait);
   // Closes with 1000 (best effort).
   void close();
+
+  // The presence changes read so far and not yet taken (from presence_diff events).
+  std::deque<presence_event>& presence_changes();
+  // Its room's users as the events read so far told it.
+  const std::set<std::string>& known_users() const;
 
 private:
   struct impl;
