@@ -15,6 +15,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <sched.h>
 #include <type_traits>
 #include <unistd.h>
 
@@ -140,6 +141,15 @@ bool valid_ip(const std::string& text) {
          inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
+// The cores sched_getaffinity allows this process; 0 when it cannot tell.
+int allowed_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0)
+    return 0;
+  return CPU_COUNT(&set);
+}
+
 } // namespace
 
 chat_config::chat_config() {
@@ -150,6 +160,12 @@ chat_config::chat_config() {
   // 'stealing' polls (about 118k context switches per second on an idle 2-core VM) and
   // cost a quarter more CPU per delivery here (docs/benchmarks.md).
   set("scheduler.policy", caf::atom("sharing"));
+  // As many workers as cores this process may run on (taskset, a container's cpuset),
+  // not as the machine has: CAF counts the machine's, and on a one-core allowance two
+  // workers and the io thread took turns through futex wake-ups and context switches
+  // (a third of the server's CPU in a connect storm; docs/benchmarks.md).
+  if (auto cores = allowed_cores(); cores > 0)
+    set("scheduler.max-threads", static_cast<std::size_t>(cores));
   // A peer node that stops answering (SIGSTOP, a cut cable) is declared dead within
   // about 2.5 s; CAF's defaults never detect it (no heartbeat).
   set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});

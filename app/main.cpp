@@ -58,6 +58,10 @@ struct wiring {
   chat::http_api api;
 };
 
+std::string workers(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " worker" : " workers");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -131,7 +135,8 @@ int main(int argc, char** argv) {
   chat::log_info("chatd starting: config file " + cfg.config_file_path + ", scheduler " +
                  caf::to_string(caf::get_or(sys.config(), "scheduler.policy",
                                             caf::atom("stealing"))) +
-                 ", log-level " + cfg.settings.log_level);
+                 " (" + workers(sys.scheduler().num_workers()) + "), log-level " +
+                 cfg.settings.log_level);
   wiring w;
   w.sys = &sys;
   chat::net::handlers handlers;

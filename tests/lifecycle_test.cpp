@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <regex>
+#include <sched.h>
 #include <sstream>
 #include <unistd.h>
 
@@ -209,6 +210,31 @@ BOOST_AUTO_TEST_CASE(speed_does_not_hang_on_the_config_file) {
   server_process other{{"--config-file=" + stealing.path}};
   BOOST_TEST(other.output().find("scheduler stealing") != std::string::npos,
              other.output());
+}
+
+BOOST_AUTO_TEST_CASE(scheduler_threads_follow_the_cores_the_process_may_use) {
+  // chatd inherits this process's CPU affinity: one allowed core, one worker (CAF alone
+  // would count the machine's cores), unless the file names max-threads.
+  cpu_set_t before, one;
+  BOOST_TEST_REQUIRE(sched_getaffinity(0, sizeof before, &before) == 0);
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &before)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  BOOST_TEST_REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  std::string pinned, named;
+  {
+    server_process server;
+    pinned = server.output();
+    temp_config three{"[chat]\nhost=\"127.0.0.1\"\nport=0\n[scheduler]\nmax-threads=3\n"};
+    server_process other{{"--config-file=" + three.path}};
+    named = other.output();
+  }
+  sched_setaffinity(0, sizeof before, &before);
+  BOOST_TEST(pinned.find("scheduler sharing (1 worker)") != std::string::npos, pinned);
+  BOOST_TEST(named.find("scheduler sharing (3 workers)") != std::string::npos, named);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_option_is_named_with_a_pointer_to_help) {
