@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "base/age.hpp"
+#include "bridge/amqp_link.hpp"
 #include "messages/announce.hpp"
 
 #include <algorithm>
@@ -22,10 +23,12 @@ namespace chat {
 
 namespace {
 
-enum class kind { integer, duration, text, text_list };
+enum class kind { integer, duration, text, text_list, boolean };
 
 template <class T> constexpr kind kind_of() {
-  if constexpr (std::is_same_v<T, std::string>)
+  if constexpr (std::is_same_v<T, bool>)
+    return kind::boolean;
+  else if constexpr (std::is_same_v<T, std::string>)
     return kind::text;
   else if constexpr (std::is_same_v<T, std::vector<std::string>>)
     return kind::text_list;
@@ -114,6 +117,10 @@ std::string check(const std::string& key, const key_info& info,
     for (const auto& x : caf::get<caf::config_value::list>(v))
       if (!caf::holds_alternative<std::string>(x))
         return name + " must be a list of quoted strings, got " + caf::to_string(v);
+    return {};
+  case kind::boolean:
+    if (!caf::holds_alternative<bool>(v))
+      return name + " must be true or false, got " + caf::to_string(v);
     return {};
   case kind::integer:
     if (!caf::holds_alternative<caf::config_value::integer>(v))
@@ -251,6 +258,8 @@ std::string chat_config::validate() const {
            settings.history_max_age + "\"";
   if (auto err = check_tls(); !err.empty())
     return err;
+  if (auto err = check_amqp(); !err.empty())
+    return err;
   return check_cluster();
 }
 
@@ -269,6 +278,32 @@ std::string chat_config::check_tls() const {
     return "chat.tls-cert-file: cannot read \"" + s.tls_cert_file + "\"";
   if (!std::ifstream{s.tls_key_file})
     return "chat.tls-key-file: cannot read \"" + s.tls_key_file + "\"";
+  return {};
+}
+
+// The bridge's URL (its message never shows the URL: it may hold a password) and the
+// names it declares.
+std::string chat_config::check_amqp() const {
+  const auto& s = settings;
+  if (!s.amqp())
+    return {};
+  std::string why;
+  if (!parse_amqp_url(s.amqp_url, why))
+    return "chat.amqp-url " + why + " (the value is not shown: it may hold a password)";
+  // AMQP short strings; amq.* is the broker's own.
+  auto bad_name = [](const std::string& n) {
+    return n.empty() || n.size() > 255 || n.rfind("amq.", 0) == 0 ||
+           n.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789-_.:") != std::string::npos;
+  };
+  if (bad_name(s.amqp_exchange))
+    return "chat.amqp-exchange must be 1..255 characters of A-Z a-z 0-9 - _ . : and not "
+           "start with amq., got \"" +
+           s.amqp_exchange + "\"";
+  if (bad_name(s.amqp_inbound_queue))
+    return "chat.amqp-inbound-queue must be 1..255 characters of A-Z a-z 0-9 - _ . : and "
+           "not start with amq., got \"" +
+           s.amqp_inbound_queue + "\"";
   return {};
 }
 
@@ -332,6 +367,7 @@ node_context chat_config::actor_context(unsigned short bound_port) const {
   ctx.limits = settings.limits;
   ctx.limits.history_max_age = *parse_age(settings.history_max_age);
   ctx.node_name = node_name(bound_port);
+  ctx.amqp_publish_direct = settings.amqp_publish_direct;
   return ctx;
 }
 
