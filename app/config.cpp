@@ -97,39 +97,42 @@ std::string rule_text(kind type, const key_rule& r) {
 std::string check(const std::string& key, const key_info& info,
                   const caf::config_value& v) {
   auto name = "chat." + key;
+  // The bridge's URL may hold a password: never echoed.
+  auto got = key == "amqp-url" ? std::string{"a value not shown (it may hold a password)"}
+                               : caf::to_string(v);
   const auto& r = info.rule;
   std::int64_t n = 0;
   switch (info.type) {
   case kind::text:
     if (!caf::holds_alternative<std::string>(v))
-      return name + " must be a quoted string, got " + caf::to_string(v);
+      return name + " must be a quoted string, got " + got;
     if (!r.choices.empty()) {
       const auto& s = caf::get<std::string>(v);
       for (auto c : r.choices)
         if (s == c)
           return {};
-      return name + " must be " + rule_text(info.type, r) + ", got " + caf::to_string(v);
+      return name + " must be " + rule_text(info.type, r) + ", got " + got;
     }
     return {};
   case kind::text_list:
     if (!caf::holds_alternative<caf::config_value::list>(v))
-      return name + " must be a list of quoted strings, got " + caf::to_string(v);
+      return name + " must be a list of quoted strings, got " + got;
     for (const auto& x : caf::get<caf::config_value::list>(v))
       if (!caf::holds_alternative<std::string>(x))
-        return name + " must be a list of quoted strings, got " + caf::to_string(v);
+        return name + " must be a list of quoted strings, got " + got;
     return {};
   case kind::boolean:
     if (!caf::holds_alternative<bool>(v))
-      return name + " must be true or false, got " + caf::to_string(v);
+      return name + " must be true or false, got " + got;
     return {};
   case kind::integer:
     if (!caf::holds_alternative<caf::config_value::integer>(v))
-      return name + " must be an integer, got " + caf::to_string(v);
+      return name + " must be an integer, got " + got;
     n = caf::get<caf::config_value::integer>(v);
     break;
   case kind::duration:
     if (!caf::holds_alternative<caf::timespan>(v))
-      return name + " must be a duration such as 500ms or 9s, got " + caf::to_string(v);
+      return name + " must be a duration such as 500ms or 9s, got " + got;
     n = std::chrono::duration_cast<std::chrono::milliseconds>(caf::get<caf::timespan>(v))
             .count();
     break;
@@ -137,7 +140,7 @@ std::string check(const std::string& key, const key_info& info,
   if (n < r.min || n > r.max)
     return name + " must be between " + std::to_string(r.min) + " and " +
            std::to_string(r.max) + (info.type == kind::duration ? " ms" : "") + ", got " +
-           caf::to_string(v);
+           got;
   return {};
 }
 

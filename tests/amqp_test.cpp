@@ -9,6 +9,8 @@
 #include "tests/support/rabbitmq_broker.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -275,6 +277,21 @@ BOOST_AUTO_TEST_CASE(a_bad_url_stops_the_start_without_showing_the_password) {
   auto r = run_chatd({"--config-file=" + default_config_path(), "--chat.port=0",
                       "--chat.amqp-url=\"amqp://bob:s3cret@127.0.0.1:notaport/\""},
                      std::chrono::seconds(10));
+  BOOST_TEST(r.status == 2, r.output);
+  BOOST_TEST(r.output.find("chat.amqp-url") != std::string::npos, r.output);
+  BOOST_TEST(r.output.find("s3cret") == std::string::npos, r.output);
+  // Nor a value of the wrong type in the file.
+  std::ifstream in{default_config_path()};
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto conf = text.str();
+  auto at = conf.find("\namqp-url=\"\"");
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  conf.replace(at, 13, "\namqp-url=[\"amqp://bob:s3cret@127.0.0.1\"]");
+  auto path = temp_path("amqp.conf");
+  std::ofstream{path} << conf;
+  r = run_chatd({"--config-file=" + path, "--chat.port=0"}, std::chrono::seconds(10));
+  std::remove(path.c_str());
   BOOST_TEST(r.status == 2, r.output);
   BOOST_TEST(r.output.find("chat.amqp-url") != std::string::npos, r.output);
   BOOST_TEST(r.output.find("s3cret") == std::string::npos, r.output);
