@@ -147,8 +147,9 @@ void post(bridge_pointer self, std::uint64_t tag, const std::string& body) {
   auto from = m.from.empty() ? std::string{"amqp"} : m.from;
   auto generation = st.generation;
   auto failed = [self, generation, tag, room = room](caf::error& err) {
-    // A room that cannot be opened (max-rooms all in use) will not be later either: not
-    // requeued. Anything else (a timeout, a home node away) is tried again.
+    // A room that cannot be opened (max-rooms all in use) would come straight back:
+    // rejected, for a dead-letter policy. Anything else (a timeout, a home node away)
+    // is requeued and tried again.
     bool lasting = err == chat_errc::too_many_rooms;
     if (lasting)
       count(self->state.counters->amqp_rejected);
