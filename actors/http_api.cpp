@@ -33,7 +33,8 @@ void healthz_reply(http_api api, const stats_reply& stats, std::size_t rooms,
       {"node", api.ctx->node_name},
       {"connections", stats.connections},
       {"rooms", rooms},
-      {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(up).count()}};
+      {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(up).count()},
+      {"amqp", to_string(api.ctx->counters->amqp.load(std::memory_order_relaxed))}};
   if (peers) {
     boost::json::array xs;
     for (const auto& p : *peers)

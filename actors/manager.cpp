@@ -76,6 +76,14 @@ std::size_t deliver(manager_pointer self, const std::string& user, const frame& 
   return it->second.size();
 }
 
+// A direct message that reached someone, to the AMQP exchange when amqp-publish-direct
+// is on: from the sender's node only, so once per cluster.
+void publish_direct(manager_pointer self, const direct_message& m, const frame& f) {
+  const auto& ctx = *self->state.ctx;
+  if (ctx.amqp && ctx.amqp_publish_direct)
+    self->send(ctx.amqp, amqp_publish{"direct." + m.to, payload_of(f.text())});
+}
+
 void finish_shutdown_if_done(manager_pointer self) {
   auto& st = self->state;
   if (!st.shutting_down || !st.clients.empty())
@@ -132,6 +140,7 @@ manager_actor::behavior_type manager(manager_pointer self, context_ptr ctx) {
             return make_error(chat_errc::no_such_user);
           if (m.from != m.to)
             deliver(self, m.from, f);
+          publish_direct(self, m, f);
           return here;
         }
         auto rp = self->make_response_promise<std::size_t>();
@@ -148,13 +157,16 @@ manager_actor::behavior_type manager(manager_pointer self, context_ptr ctx) {
                     // Nobody waits for how many tabs the sender has elsewhere.
                     caf::anon_send(self->state.ctx->cluster, deliver_direct{m.from, f});
                   }
+                  publish_direct(self, m, f);
                   rp.deliver(here + elsewhere);
                 },
-                [rp, here](caf::error&) mutable {
-                  if (here > 0)
+                [self, rp, here, m, f](caf::error&) mutable {
+                  if (here > 0) {
+                    publish_direct(self, m, f);
                     rp.deliver(here);
-                  else
-                    rp.deliver(make_error(chat_errc::no_such_user));
+                    return;
+                  }
+                  rp.deliver(make_error(chat_errc::no_such_user));
                 });
         return rp;
       },

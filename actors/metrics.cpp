@@ -1,7 +1,9 @@
 #include "actors/metrics.hpp"
 
 #include <chrono>
+#include <iterator>
 #include <sstream>
+#include <utility>
 
 namespace chat {
 
@@ -37,6 +39,20 @@ std::string label(const std::string& value) {
 }
 
 } // namespace
+
+const char* to_string(metrics::amqp_state s) {
+  switch (s) {
+  case metrics::amqp_state::disabled:
+    return "disabled";
+  case metrics::amqp_state::connecting:
+    return "connecting";
+  case metrics::amqp_state::connected:
+    return "connected";
+  case metrics::amqp_state::down:
+    return "down";
+  }
+  return "disabled";
+}
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -110,6 +126,32 @@ std::string metrics::render() const {
   header(out, "chat_history_dropped_total", "counter",
          "Messages given up because the history store failed for too long.");
   out << "chat_history_dropped_total " << load(history_dropped) << '\n';
+  if (amqp.load(std::memory_order_relaxed) != amqp_state::disabled) {
+    const std::pair<const char*, const std::atomic<std::uint64_t>*> counts[] = {
+        {"published", &amqp_published},
+        {"confirmed", &amqp_confirmed},
+        {"consumed", &amqp_consumed},
+        {"rejected", &amqp_rejected},
+        {"dropped", &amqp_dropped}};
+    const char* help[] = {
+        "Messages published to the AMQP exchange.",
+        "Published messages the broker confirmed.",
+        "Posts from the inbound queue that a room accepted (acked).",
+        "Inbound bodies rejected as invalid (not requeued).",
+        "Outbound messages lost: broker away, nacked, unconfirmed at a disconnect, or "
+        "over the unconfirmed bound."};
+    for (std::size_t i = 0; i < std::size(counts); ++i) {
+      auto name = std::string{"chat_amqp_"} + counts[i].first + "_total";
+      header(out, name.c_str(), "counter", help[i]);
+      out << name << ' ' << load(*counts[i].second) << '\n';
+    }
+    header(out, "chat_amqp_state", "gauge",
+           "The AMQP bridge's state: 1 for the current one.");
+    auto now = amqp.load(std::memory_order_relaxed);
+    for (auto s : {amqp_state::connecting, amqp_state::connected, amqp_state::down})
+      out << "chat_amqp_state{state=\"" << to_string(s) << "\"} " << (s == now ? 1 : 0)
+          << '\n';
+  }
   header(
       out, "chat_broadcast_seconds", "histogram",
       "Time from receiving a send_message to handing its broadcast to the room group.");

@@ -51,6 +51,17 @@ public:
   std::atomic<std::uint64_t> history_write_errors{0};
   std::atomic<std::int64_t> history_unstored{0};
   std::atomic<std::uint64_t> history_dropped{0};
+  // The AMQP bridge (actors/amqp_bridge): messages published to the exchange, confirmed
+  // by the broker, consumed from the inbound queue into rooms, rejected as invalid, and
+  // dropped (broker away, nacked, unconfirmed when the connection went, or over the
+  // bound); its state for /healthz.
+  enum class amqp_state { disabled, connecting, connected, down };
+  std::atomic<std::uint64_t> amqp_published{0};
+  std::atomic<std::uint64_t> amqp_confirmed{0};
+  std::atomic<std::uint64_t> amqp_consumed{0};
+  std::atomic<std::uint64_t> amqp_rejected{0};
+  std::atomic<std::uint64_t> amqp_dropped{0};
+  std::atomic<amqp_state> amqp{amqp_state::disabled};
   // Upgrades refused with 401, by reason (messages/identity.hpp).
   std::array<std::atomic<std::uint64_t>, auth_refusal_count> auth_refusals{};
   bool authenticating = false; // set once at start: render the refusals
@@ -86,6 +97,9 @@ private:
   mutable std::mutex peers_mutex_;
   std::map<std::string, std::unique_ptr<peer_traffic>> peers_;
 };
+
+// "disabled", "connecting", "connected" or "down".
+const char* to_string(metrics::amqp_state s);
 
 // Monotonic nanoseconds, the clock of observe_broadcast.
 std::int64_t now_ns();

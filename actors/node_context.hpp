@@ -6,6 +6,7 @@
 #include "actors/metrics.hpp"
 #include "auth/token_verifier.hpp"
 #include "base/limits.hpp"
+#include "messages/amqp_contract.hpp"
 #include "messages/cluster_contract.hpp"
 #include "messages/history_contract.hpp"
 
@@ -20,6 +21,8 @@ struct node_context {
   std::shared_ptr<metrics> counters = std::make_shared<metrics>();
   cluster_actor cluster; // this node's cluster actor; invalid on a single node
   history_actor history; // this node's history store; invalid with history-db ""
+  amqp_actor amqp;       // the AMQP bridge; invalid without amqp-url
+  bool amqp_publish_direct = false; // direct messages go to the exchange too
   // Checks the tokens of refresh events; null when authentication is off.
   std::shared_ptr<const auth::token_verifier> verifier;
 };

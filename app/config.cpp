@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "base/age.hpp"
+#include "bridge/amqp_link.hpp"
 #include "messages/announce.hpp"
 
 #include <algorithm>
@@ -23,10 +24,12 @@ namespace chat {
 
 namespace {
 
-enum class kind { integer, duration, text, text_list };
+enum class kind { integer, duration, text, text_list, boolean };
 
 template <class T> constexpr kind kind_of() {
-  if constexpr (std::is_same_v<T, std::string>)
+  if constexpr (std::is_same_v<T, bool>)
+    return kind::boolean;
+  else if constexpr (std::is_same_v<T, std::string>)
     return kind::text;
   else if constexpr (std::is_same_v<T, std::vector<std::string>>)
     return kind::text_list;
@@ -95,35 +98,42 @@ std::string rule_text(kind type, const key_rule& r) {
 std::string check(const std::string& key, const key_info& info,
                   const caf::config_value& v) {
   auto name = "chat." + key;
+  // The bridge's URL may hold a password: never echoed.
+  auto got = key == "amqp-url" ? std::string{"a value not shown (it may hold a password)"}
+                               : caf::to_string(v);
   const auto& r = info.rule;
   std::int64_t n = 0;
   switch (info.type) {
   case kind::text:
     if (!caf::holds_alternative<std::string>(v))
-      return name + " must be a quoted string, got " + caf::to_string(v);
+      return name + " must be a quoted string, got " + got;
     if (!r.choices.empty()) {
       const auto& s = caf::get<std::string>(v);
       for (auto c : r.choices)
         if (s == c)
           return {};
-      return name + " must be " + rule_text(info.type, r) + ", got " + caf::to_string(v);
+      return name + " must be " + rule_text(info.type, r) + ", got " + got;
     }
     return {};
   case kind::text_list:
     if (!caf::holds_alternative<caf::config_value::list>(v))
-      return name + " must be a list of quoted strings, got " + caf::to_string(v);
+      return name + " must be a list of quoted strings, got " + got;
     for (const auto& x : caf::get<caf::config_value::list>(v))
       if (!caf::holds_alternative<std::string>(x))
-        return name + " must be a list of quoted strings, got " + caf::to_string(v);
+        return name + " must be a list of quoted strings, got " + got;
+    return {};
+  case kind::boolean:
+    if (!caf::holds_alternative<bool>(v))
+      return name + " must be true or false, got " + got;
     return {};
   case kind::integer:
     if (!caf::holds_alternative<caf::config_value::integer>(v))
-      return name + " must be an integer, got " + caf::to_string(v);
+      return name + " must be an integer, got " + got;
     n = caf::get<caf::config_value::integer>(v);
     break;
   case kind::duration:
     if (!caf::holds_alternative<caf::timespan>(v))
-      return name + " must be a duration such as 500ms or 9s, got " + caf::to_string(v);
+      return name + " must be a duration such as 500ms or 9s, got " + got;
     n = std::chrono::duration_cast<std::chrono::milliseconds>(caf::get<caf::timespan>(v))
             .count();
     break;
@@ -131,7 +141,7 @@ std::string check(const std::string& key, const key_info& info,
   if (n < r.min || n > r.max)
     return name + " must be between " + std::to_string(r.min) + " and " +
            std::to_string(r.max) + (info.type == kind::duration ? " ms" : "") + ", got " +
-           caf::to_string(v);
+           got;
   return {};
 }
 
@@ -267,6 +277,8 @@ std::string chat_config::validate() const {
            settings.history_max_age + "\"";
   if (auto err = check_tls(); !err.empty())
     return err;
+  if (auto err = check_amqp(); !err.empty())
+    return err;
   return check_cluster();
 }
 
@@ -285,6 +297,32 @@ std::string chat_config::check_tls() const {
     return "chat.tls-cert-file: cannot read \"" + s.tls_cert_file + "\"";
   if (!std::ifstream{s.tls_key_file})
     return "chat.tls-key-file: cannot read \"" + s.tls_key_file + "\"";
+  return {};
+}
+
+// The bridge's URL (its message never shows the URL: it may hold a password) and the
+// names it declares.
+std::string chat_config::check_amqp() const {
+  const auto& s = settings;
+  if (!s.amqp())
+    return {};
+  std::string why;
+  if (!parse_amqp_url(s.amqp_url, why))
+    return "chat.amqp-url " + why + " (the value is not shown: it may hold a password)";
+  // AMQP short strings; amq.* is the broker's own.
+  auto bad_name = [](const std::string& n) {
+    return n.empty() || n.size() > 255 || n.rfind("amq.", 0) == 0 ||
+           n.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789-_.:") != std::string::npos;
+  };
+  if (bad_name(s.amqp_exchange))
+    return "chat.amqp-exchange must be 1..255 characters of A-Z a-z 0-9 - _ . : and not "
+           "start with amq., got \"" +
+           s.amqp_exchange + "\"";
+  if (bad_name(s.amqp_inbound_queue))
+    return "chat.amqp-inbound-queue must be 1..255 characters of A-Z a-z 0-9 - _ . : and "
+           "not start with amq., got \"" +
+           s.amqp_inbound_queue + "\"";
   return {};
 }
 
@@ -348,6 +386,7 @@ node_context chat_config::actor_context(unsigned short bound_port) const {
   ctx.limits = settings.limits;
   ctx.limits.history_max_age = *parse_age(settings.history_max_age);
   ctx.node_name = node_name(bound_port);
+  ctx.amqp_publish_direct = settings.amqp_publish_direct;
   return ctx;
 }
 

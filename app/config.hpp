@@ -46,6 +46,7 @@ public:
 
 private:
   std::string check_tls() const;
+  std::string check_amqp() const;
   std::string check_cluster() const;
 };
 

@@ -1,5 +1,6 @@
 // chatd: reads the configuration, starts the actor system and the network, and runs
 // until SIGINT/SIGTERM, then closes every client with 1001 and exits 0.
+#include "actors/amqp_bridge.hpp"
 #include "actors/connection.hpp"
 #include "actors/history.hpp"
 #include "actors/http_api.hpp"
@@ -207,6 +208,20 @@ int main(int argc, char** argv) {
   } else {
     chat::log_info("history: in memory only (history-db is empty)");
   }
+  if (cfg.settings.amqp()) {
+    // validate() parsed it already; the bridge connects once it has the router.
+    std::string why;
+    auto where = *chat::parse_amqp_url(cfg.settings.amqp_url, why);
+    chat::amqp_options opts;
+    opts.exchange = cfg.settings.amqp_exchange;
+    opts.inbound_queue = cfg.settings.amqp_inbound_queue;
+    opts.prefetch = ctx.limits.amqp_prefetch;
+    opts.heartbeat_s = ctx.limits.amqp_heartbeat_s;
+    opts.timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(ctx.limits.amqp_timeout);
+    ctx.amqp = chat::spawn_amqp_bridge(sys, std::move(where), std::move(opts), ctx.limits,
+                                       counters);
+  }
   if (verifier) {
     chat::log_info(std::string{"login: JWT "} +
                    std::string{chat::auth::to_string(verifier->alg())} +
@@ -218,6 +233,8 @@ int main(int argc, char** argv) {
   w.manager = chat::spawn_manager(sys, w.ctx);
   w.router = chat::spawn_router(sys, w.ctx);
   w.api = chat::http_api{&sys, w.manager, w.router, w.ctx, cfg.settings.api_key};
+  if (w.ctx->amqp)
+    caf::anon_send(w.ctx->amqp, chat::amqp_wiring{w.router});
   if (w.cluster.actor) {
     caf::anon_send(w.cluster.actor,
                    chat::cluster_wiring{w.router, w.manager, w.cluster.address});
@@ -256,6 +273,8 @@ int main(int argc, char** argv) {
   caf::anon_send_exit(w.manager, caf::exit_reason::user_shutdown);
   if (w.cluster.actor)
     caf::anon_send_exit(w.cluster.actor, caf::exit_reason::user_shutdown);
+  if (w.ctx->amqp) // closes the broker connection; unconfirmed messages are lost
+    caf::anon_send_exit(w.ctx->amqp, caf::exit_reason::user_shutdown);
   if (w.ctx->history) // writes what waits, then ends; the system waits for its thread
     caf::anon_send_exit(w.ctx->history, caf::exit_reason::user_shutdown);
   w = wiring{};

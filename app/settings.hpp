@@ -41,6 +41,10 @@ struct chat_settings {
   std::string jwt_issuer;
   std::string tls_cert_file; // with tls_key_file: the port is TLS only
   std::string tls_key_file;
+  std::string amqp_url; // empty: no AMQP bridge
+  std::string amqp_exchange = "chat";
+  std::string amqp_inbound_queue = "chat.inbound";
+  bool amqp_publish_direct = false;
 
   bool authenticating() const {
     return !jwt_secret.empty() || !jwt_public_key_file.empty();
@@ -50,9 +54,11 @@ struct chat_settings {
   bool clustered() const { return cluster_port != 0; }
   bool cluster_tls() const { return !cluster_cert_file.empty(); }
   bool tls() const { return !tls_cert_file.empty(); }
+  bool amqp() const { return !amqp_url.empty(); }
 };
 
-// What a key accepts beyond its type: integers (durations in milliseconds) between
+// What a key accepts beyond its type (a text, a list of texts, an integer, a duration or
+// a boolean): integers (durations in milliseconds) between
 // `min` and `max`; texts one of `choices` when there are any.
 struct key_rule {
   std::int64_t min = 0;
@@ -167,6 +173,17 @@ template <class Visitor> void visit_chat_keys(chat_settings& s, Visitor&& v) {
   v("cluster-ca-file", s.cluster_ca_file, any_text(),
     "PEM certificate of the CA that signs every node's certificate; a node without one "
     "cannot join");
+  v("amqp-url", s.amqp_url, any_text(),
+    "AMQP 0-9-1 broker (RabbitMQ) to bridge rooms to, e.g. "
+    "\"amqp://user:password@127.0.0.1:5672/\"; empty: no bridge (docs/integrations.md)");
+  v("amqp-exchange", s.amqp_exchange, any_text(),
+    "topic exchange (declared durable) that every room message is published to, with "
+    "routing key room.<room>");
+  v("amqp-inbound-queue", s.amqp_inbound_queue, any_text(),
+    "queue (declared durable) whose messages {\"room\",\"from\",\"message\"} are posted "
+    "into rooms");
+  v("amqp-publish-direct", s.amqp_publish_direct, any_text(),
+    "also publish direct messages, with routing key direct.<to>");
 }
 
 // "port,p" -> "port".

@@ -88,6 +88,30 @@ struct limits {
   duration history_trim_interval = std::chrono::seconds(1);
   std::size_t history_trim_batch = 1000;
 
+  // -- the AMQP bridge (actors/amqp_bridge, bridge/) ----------------------------------
+  // The bridge's thread waits this long on the broker per turn, then reads its mailbox:
+  // the most a room's message waits before it is published while the broker is quiet.
+  duration amqp_poll_timeout = std::chrono::milliseconds(10);
+  // Frames read from the broker per turn before the mailbox gets its turn again.
+  std::size_t amqp_poll_batch = 64;
+  // Reconnecting: the first try after amqp_backoff_min, doubling up to amqp_backoff_max:
+  // a broker that restarts is back in use within seconds, one that stays down costs one
+  // connection attempt per amqp_backoff_max.
+  duration amqp_backoff_min = std::chrono::milliseconds(250);
+  duration amqp_backoff_max = std::chrono::seconds(10);
+  // Connect, login and each declaration give up after this: a broker that does not
+  // answer cannot hold the bridge's thread (and its mailbox) for long.
+  duration amqp_timeout = std::chrono::seconds(2);
+  // AMQP heartbeat (seconds): a broker gone without closing the socket is noticed
+  // within about twice this.
+  std::uint16_t amqp_heartbeat_s = 10;
+  // Posts from the inbound queue delivered and not yet acked (basic.qos prefetch): how
+  // many wait for their rooms at once.
+  std::uint16_t amqp_prefetch = 64;
+  // Published messages waiting for the broker's confirm; beyond it new messages are
+  // dropped (and counted): a broker that stops confirming cannot grow us.
+  std::size_t amqp_max_unconfirmed = 10000;
+
   // -- HTTP and the handshake (net/) -------------------------------------------------
   // A request head larger than this gets 431: headers are held in memory while parsed.
   std::size_t http_header_bytes = 8 * 1024;

@@ -1,6 +1,7 @@
 #include "messages/announce.hpp"
 
 #include "messages/actor_errors.hpp"
+#include "messages/amqp_contract.hpp"
 #include "messages/cluster_contract.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -78,6 +79,10 @@ void announce_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<connect_peer>("chat::connect_peer");
   cfg.add_message_type<gossip_tick>("chat::gossip_tick");
   cfg.add_message_type<cluster_wiring>("chat::cluster_wiring");
+  // amqp_actor: local only (each node has its own bridge), announced like the rest
+  cfg.add_message_type<amqp_actor>("chat::amqp_actor");
+  cfg.add_message_type<amqp_publish>("chat::amqp_publish");
+  cfg.add_message_type<amqp_wiring>("chat::amqp_wiring");
 }
 
 } // namespace chat

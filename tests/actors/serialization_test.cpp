@@ -98,6 +98,10 @@ CAF_TEST(every_announced_type_round_trips) {
       {"chat::gossip_tick", caf::make_message(gossip_tick{})},
       {"chat::cluster_wiring",
        caf::make_message(cluster_wiring{router, manager, "127.0.0.1:4000"})},
+      {"chat::amqp_actor", caf::make_message(amqp_actor{})},
+      {"chat::amqp_publish",
+       caf::make_message(amqp_publish{"room.general", R"({"id":7})"})},
+      {"chat::amqp_wiring", caf::make_message(amqp_wiring{router})},
   };
   // Every type announce_message_types() announced has a sample. CAF adds stream<T> and
   // std::vector<T> for each T; the vectors that are replies on their own have one too.
