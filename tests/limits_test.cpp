@@ -32,14 +32,6 @@ void next_message_skipping_presence(ws_client& c, const std::string& text) {
   }
 }
 
-// Waits, one /healthz round trip at a time (bounded), until the server counts `n`.
-bool await_connections(unsigned short port, int n) {
-  for (int round = 0; round < 1000; ++round)
-    if (connections(port) == n)
-      return true;
-  return false;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(rate_limit)

@@ -192,7 +192,7 @@ BOOST_FIXTURE_TEST_CASE(pong_timeout_counts_as_leaving, ping_fixture) {
     BOOST_TEST(ch.user == "silent");
   }
   BOOST_TEST(list_users(alice) == names({"alice", "bob"}));
-  BOOST_TEST(connections(server.port()) == 2);
+  BOOST_TEST(await_connections(server.port(), 2));
   BOOST_TEST(silent.close_code() == 0); // dropped: no close frame
 }
 

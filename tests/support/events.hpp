@@ -125,4 +125,12 @@ inline int connections(unsigned short port) {
   return boost::json::parse(r.body).at("connections").to_number<int>();
 }
 
+// Waits, one /healthz round trip at a time (bounded), until the server counts `n`.
+inline bool await_connections(unsigned short port, int n) {
+  for (int round = 0; round < 1000; ++round)
+    if (connections(port) == n)
+      return true;
+  return false;
+}
+
 } // namespace chat::test
