@@ -38,11 +38,17 @@ public:
         users_.insert(std::string(u.as_string()));
       listed_ = true;
     } else if (type == "presence_diff" && text(p, "room") == room_) {
+      // A client without a list learns of leaves of users it never heard of (they were
+      // there before it); but not in the diff that announces its own arrival: those left
+      // around the time it came, the same flush carried both.
+      bool arriving = false;
+      for (const auto& u : p.at("joins").as_array())
+        arriving = arriving || u.as_string() == me_;
       // Leaves first: a rename reads as the old name leaving, then the new one joining.
       for (const auto& u : p.at("leaves").as_array()) {
         std::string name(u.as_string());
         bool known = users_.erase(name) > 0;
-        if ((known || !listed_) && name != me_)
+        if ((known || (!listed_ && !arriving)) && name != me_)
           changes_.push_back({"left", room_, name});
       }
       for (const auto& u : p.at("joins").as_array()) {
