@@ -512,11 +512,13 @@ const chat_message& sequence(room_pointer self, publish& p) {
   st.issued_last_id = true;
   chat_message m{++st.last_id, st.name, std::move(p.text), std::move(p.user),
                  rfc3339_now()};
-  broadcast(self, frame{encode_new_message(m)}, st.last_id, &m);
-  if (st.ctx->amqp) // the home alone sequences: once per cluster
-    self->send(st.ctx->amqp, amqp_publish{"room." + st.name, encode_message_payload(m)});
+  frame text{encode_new_message(m)};
+  // Counted before the frame leaves: a client that read it and asks /metrics sees it.
   if (p.via.empty()) // another node's clock says nothing about this one's
     st.ctx->counters->observe_broadcast(now_ns() - p.received_ns);
+  broadcast(self, std::move(text), st.last_id, &m);
+  if (st.ctx->amqp) // the home alone sequences: once per cluster
+    self->send(st.ctx->amqp, amqp_publish{"room." + st.name, encode_message_payload(m)});
   return keep(self, std::move(m));
 }
 
