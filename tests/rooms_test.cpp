@@ -280,32 +280,26 @@ BOOST_AUTO_TEST_CASE(a_leave_is_told_once_when_both_connections_disconnect) {
       ++user_left;
     }
   };
-  for (int round = 0; round < 500 && !gone; ++round) {
-    bob.send(R"({"type":"list_users"})");
+  // The next event of `type`, counting the leaves of the presence_diffs before it.
+  auto next_counting = [&](const char* type) {
     for (;;) {
       auto ev = next_news(bob);
-      if (type_of(ev) == "presence_diff") {
-        count_leaves();
-        continue;
+      if (type_of(ev) != "presence_diff") {
+        BOOST_TEST_REQUIRE(type_of(ev) == type, "got " << json::serialize(ev));
+        return ev;
       }
-      BOOST_TEST_REQUIRE(type_of(ev) == "presence", "got " << json::serialize(ev));
-      gone = payload_of(ev).at("users").as_array() == names({"bob"});
-      break;
+      count_leaves();
     }
+  };
+  for (int round = 0; round < 500 && !gone; ++round) {
+    bob.send(R"({"type":"list_users"})");
+    gone = payload_of(next_counting("presence")).at("users").as_array() == names({"bob"});
   }
   BOOST_TEST_REQUIRE(gone);
   // The diff may follow the list (it leaves at the next presence flush); by bob's own
   // marker every leave was told: exactly one.
   bob.send(say("after alice"));
-  for (;;) {
-    auto ev = next_news(bob);
-    if (type_of(ev) == "presence_diff") {
-      count_leaves();
-      continue;
-    }
-    BOOST_TEST_REQUIRE(type_of(ev) == "new_message", "got " << json::serialize(ev));
-    break;
-  }
+  next_counting("new_message");
   BOOST_TEST(user_left == 1);
 }
 
