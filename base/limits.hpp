@@ -34,6 +34,10 @@ struct limits {
   duration ping_interval = std::chrono::seconds(9);
   // Silence after a ping before the socket is dropped; also bounds a close handshake.
   duration pong_timeout = std::chrono::seconds(10);
+  // Liveness deadlines are rounded up to a multiple of this (at most ping-interval / 4):
+  // the timers of thousands of idle clients then expire together, in one wake-up of the
+  // io thread and one timer update, instead of one each. A ping may come this much late.
+  duration liveness_slack = std::chrono::milliseconds(250);
 
   // -- the whole server ------------------------------------------------------------
   // Open WebSockets; more get HTTP 503: descriptors and memory are finite.
@@ -130,8 +134,14 @@ struct limits {
   // Bytes read from a WebSocket at a time: an idle client then holds a small buffer;
   // a message is assembled over several reads (a whole-message read reserves 1.5 KiB).
   std::size_t read_chunk_bytes = 128;
-  // Write buffer a client keeps between bursts; a larger one is released once sent.
-  std::size_t write_buffer_keep_bytes = 16 * 1024;
+  // Write buffers a client keeps once all is sent (two: one filling, one in flight):
+  // room for a few chat frames without an allocation each; larger ones, grown by a
+  // burst, are released, so an idle client holds at most twice this.
+  std::size_t write_buffer_keep_bytes = 512;
+  // A frame payload at least this large is sent from the buffer its recipients share
+  // instead of being copied into each one's write buffer: a room's presence_diff in a
+  // connect storm goes to thousands; smaller frames are cheaper to copy than to track.
+  std::size_t write_share_bytes = 1024;
 };
 
 } // namespace chat

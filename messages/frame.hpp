@@ -20,6 +20,9 @@ public:
 
   std::string_view text() const { return text_ ? std::string_view{*text_} : ""; }
   std::size_t size() const { return text_ ? text_->size() : 0; }
+  // The shared buffer itself (null for an empty frame): a writer may hold on to it
+  // until sent instead of copying the text.
+  const std::shared_ptr<const std::string>& buffer() const { return text_; }
 
   // Whether two frames share one buffer (what a local broadcast promises).
   bool shares_buffer_with(const frame& other) const { return text_ == other.text_; }

@@ -2,7 +2,9 @@
 // send is in flight goes out in the next single write to `NextLayer`, so frames queued
 // for one client cost one write, not one each. Beast writes its control frames (ping,
 // pong, close) through async_write_some; chat frames are appended by write_text. Each
-// frame is appended whole, so the two never interleave inside a frame.
+// frame is appended whole, so the two never interleave inside a frame. A large payload
+// (a presence_diff naming hundreds, sent to every member of a room) is not copied: the
+// write refers to the one buffer all its recipients share.
 // `NextLayer` is the transport (net/transport.hpp): a tcp::socket, or a TLS stream, which
 // then encrypts each batch in one write, never frame by frame.
 #pragma once
@@ -12,6 +14,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,10 +25,12 @@ public:
   using executor_type = typename NextLayer::executor_type;
 
   // `gauge`, when given, follows the bytes buffered here (the outbound-queue metric);
-  // a send buffer above `keep_capacity` is released once sent.
+  // once everything is sent, buffers above `keep_capacity` are released. Payloads of at
+  // least `share_from` bytes are sent from their shared buffer rather than copied.
   corked_socket(NextLayer&& socket, std::atomic<std::int64_t>* gauge,
-                std::size_t keep_capacity)
-      : impl_(std::make_shared<impl>(std::move(socket), gauge, keep_capacity)) {}
+                std::size_t keep_capacity, std::size_t share_from)
+      : impl_(std::make_shared<impl>(std::move(socket), gauge, keep_capacity,
+                                     share_from)) {}
 
   executor_type get_executor() noexcept { return impl_->socket.get_executor(); }
   NextLayer& next_layer() noexcept { return impl_->socket; }
@@ -33,7 +38,9 @@ public:
 
   // Bytes accepted from Beast and not yet sent on.
   std::size_t buffered() const noexcept {
-    return impl_->pending.size() + impl_->inflight.size();
+    const auto& s = *impl_;
+    return s.pending.size() + s.pending_shared_bytes + s.inflight.size() +
+           s.inflight_shared_bytes;
   }
 
   template <class MutableBuffers, class Handler>
@@ -54,10 +61,43 @@ public:
     flush(impl_);
   }
 
+  // The same for a payload in a buffer shared with other recipients: a large one is
+  // kept by reference until sent (its header is copied, the payload is not).
+  void write_text(const std::shared_ptr<const std::string>& payload) {
+    auto& s = *impl_;
+    if (!payload || payload->size() < s.share_from) {
+      write_text(payload ? std::string_view{*payload} : std::string_view{});
+      return;
+    }
+    if (s.failed)
+      return;
+    auto before = s.pending.size();
+    append_text_header(s.pending, payload->size());
+    s.pending_shared.push_back({s.pending.size(), payload});
+    s.pending_shared_bytes += payload->size();
+    s.count(static_cast<std::int64_t>(s.pending.size() - before + payload->size()));
+    flush(impl_);
+  }
+
+  // Appends an empty ping (the liveness probe). Hand-written like write_text: Beast's
+  // ping op allocates and hops through two handlers for a two-byte frame, once per
+  // idle client per ping-interval.
+  void write_ping() {
+    auto& s = *impl_;
+    if (s.failed)
+      return;
+    append_ping_frame(s.pending);
+    s.count(2);
+    flush(impl_);
+  }
+
   // Forgets what is not yet being sent (a slow consumer's backlog).
   void discard_pending() {
-    impl_->count(-static_cast<std::int64_t>(impl_->pending.size()));
-    impl_->pending.clear();
+    auto& s = *impl_;
+    s.count(-static_cast<std::int64_t>(s.pending.size() + s.pending_shared_bytes));
+    s.pending.clear();
+    s.pending_shared.clear();
+    s.pending_shared_bytes = 0;
   }
 
   // Completes at once (through the executor) after copying the bytes; a failed earlier
@@ -80,10 +120,27 @@ public:
   }
 
 private:
+  // A shared payload, sent after the first `at` bytes of its batch's byte buffer.
+  struct shared_piece {
+    std::size_t at;
+    std::shared_ptr<const std::string> text;
+  };
+
   struct impl {
-    impl(NextLayer&& s, std::atomic<std::int64_t>* g, std::size_t keep)
-        : socket(std::move(s)), gauge(g), keep_capacity(keep) {}
-    ~impl() { count(-static_cast<std::int64_t>(pending.size() + inflight.size())); }
+    impl(NextLayer&& s, std::atomic<std::int64_t>* g, std::size_t keep, std::size_t share)
+        : socket(std::move(s)), gauge(g), keep_capacity(keep), share_from(share) {}
+    ~impl() {
+      count(-static_cast<std::int64_t>(pending.size() + pending_shared_bytes +
+                                       inflight.size() + inflight_shared_bytes));
+    }
+    // Called with nothing left to send. A burst (a presence_diff listing a room's
+    // thousands) must not stay resident in every member's two buffers.
+    void release() {
+      if (inflight.capacity() > keep_capacity)
+        std::vector<char>{}.swap(inflight);
+      if (pending.capacity() > keep_capacity)
+        std::vector<char>{}.swap(pending);
+    }
     void count(std::int64_t delta) {
       if (gauge)
         gauge->fetch_add(delta, std::memory_order_relaxed);
@@ -91,29 +148,56 @@ private:
     NextLayer socket;
     std::atomic<std::int64_t>* gauge;
     std::size_t keep_capacity;
-    std::vector<char> pending;  // written by Beast since the send in flight began
+    std::size_t share_from;
+    std::vector<char> pending;  // written since the send in flight began
     std::vector<char> inflight; // being sent
+    // Large payloads between those bytes, in order of `at`, and their total size.
+    std::vector<shared_piece> pending_shared, inflight_shared;
+    std::size_t pending_shared_bytes = 0, inflight_shared_bytes = 0;
     bool failed = false;
   };
 
   static void flush(const std::shared_ptr<impl>& self) {
-    if (!self->inflight.empty() || self->pending.empty())
+    auto& s = *self;
+    if (!s.inflight.empty() || s.pending.empty())
+      return; // a shared payload always follows its header in `pending`
+    std::swap(s.pending, s.inflight);
+    std::swap(s.pending_shared, s.inflight_shared);
+    std::swap(s.pending_shared_bytes, s.inflight_shared_bytes);
+    auto done = [self](beast::error_code ec, std::size_t) {
+      auto& st = *self;
+      st.count(-static_cast<std::int64_t>(st.inflight.size() + st.inflight_shared_bytes));
+      st.inflight.clear();
+      st.inflight_shared.clear();
+      st.inflight_shared_bytes = 0;
+      if (ec) {
+        st.failed = true;
+        st.count(-static_cast<std::int64_t>(st.pending.size() + st.pending_shared_bytes));
+        st.pending.clear();
+        st.pending_shared.clear();
+        st.pending_shared_bytes = 0;
+      }
+      if (st.pending.empty())
+        st.release(); // all sent: an idle client keeps little
+      if (!ec)
+        flush(self);
+    };
+    if (s.inflight_shared.empty()) {
+      asio::async_write(s.socket, asio::buffer(s.inflight), std::move(done));
       return;
-    std::swap(self->pending, self->inflight);
-    asio::async_write(self->socket, asio::buffer(self->inflight),
-                      [self](beast::error_code ec, std::size_t) {
-                        self->count(-static_cast<std::int64_t>(self->inflight.size()));
-                        self->inflight.clear();
-                        if (self->inflight.capacity() > self->keep_capacity)
-                          self->inflight.shrink_to_fit(); // an idle client keeps little
-                        if (ec) {
-                          self->failed = true;
-                          self->count(-static_cast<std::int64_t>(self->pending.size()));
-                          self->pending.clear();
-                          return;
-                        }
-                        flush(self);
-                      });
+    }
+    // Bytes, a shared payload, bytes, ...: one gathered write.
+    std::vector<asio::const_buffer> pieces;
+    pieces.reserve(2 * s.inflight_shared.size() + 1);
+    std::size_t from = 0;
+    for (const auto& p : s.inflight_shared) {
+      pieces.emplace_back(s.inflight.data() + from, p.at - from);
+      pieces.emplace_back(p.text->data(), p.text->size());
+      from = p.at;
+    }
+    if (from < s.inflight.size())
+      pieces.emplace_back(s.inflight.data() + from, s.inflight.size() - from);
+    asio::async_write(s.socket, std::move(pieces), std::move(done));
   }
 
   std::shared_ptr<impl> impl_;

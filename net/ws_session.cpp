@@ -10,7 +10,7 @@ ws_session<Stream>::ws_session(Stream&& stream, http::request<http::string_body>
                                const net_settings& settings,
                                std::shared_ptr<shared_state> shared)
     : ws_(std::move(stream), &settings.counters->outbound_queue_bytes,
-          settings.limits.write_buffer_keep_bytes),
+          settings.limits.write_buffer_keep_bytes, settings.limits.write_share_bytes),
       req_(std::move(req)), settings_(settings), shared_(std::move(shared)),
       batched_(settings.io_threads == 1), close_deadline_(ws_.get_executor()),
       liveness_(ws_.get_executor()) {
@@ -63,6 +63,13 @@ template <class Stream> void ws_session<Stream>::on_accept(beast::error_code ec)
 
 template <class Stream>
 void ws_session<Stream>::watch(std::chrono::steady_clock::time_point at) {
+  const auto& lim = settings_.limits;
+  const auto grid = std::min<std::chrono::steady_clock::duration>(lim.liveness_slack,
+                                                                  lim.ping_interval / 4);
+  if (grid.count() > 0) {
+    const auto since = at.time_since_epoch();
+    at += (grid - since % grid) % grid; // up to the next multiple of the grid
+  }
   liveness_.expires_at(at);
   liveness_.async_wait(
       beast::bind_front_handler(&ws_session::on_watch, shared_from_this()));
@@ -92,11 +99,8 @@ template <class Stream> void ws_session<Stream>::on_watch(beast::error_code ec) 
   }
   awaiting_pong_ = true;
   ping_at_ = now;
-  if (!pinging_ && ws_.is_open()) {
-    pinging_ = true;
-    ws_.async_ping(
-        {}, [self = shared_from_this()](beast::error_code) { self->pinging_ = false; });
-  }
+  if (ws_.is_open())
+    ws_.next_layer().write_ping(); // whole frames only: never inside one of Beast's
   watch(ping_at_ + lim.pong_timeout);
 }
 
@@ -175,7 +179,7 @@ template <class Stream> void ws_session<Stream>::write(const frame& text) {
     start_close(1013, "slow consumer: outbound queue full");
     return;
   }
-  out.write_text(text.text());
+  out.write_text(text.buffer());
 }
 
 void outbox::push(std::shared_ptr<frame_target> to, frame text) {

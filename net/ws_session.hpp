@@ -68,7 +68,6 @@ private:
   const bool batched_; // one io thread: frames cross through the shared outbox
   std::shared_ptr<client_events> events_;
   beast::flat_buffer buffer_;
-  bool pinging_ = false;       // a ping is being written
   bool awaiting_pong_ = false; // pinged at ping_at_, not heard from since
   bool closing_ = false;
   bool finished_ = false;

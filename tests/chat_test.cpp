@@ -154,6 +154,27 @@ BOOST_AUTO_TEST_CASE(oversized_frame_closes_only_that_client_with_1009) {
   BOOST_TEST(text_of(ev) == "nobody noticed");
 }
 
+// A frame of write-share-bytes (1 KiB) or more is sent from the buffer all its
+// recipients share, not copied into each one's queue; queued among small ones, every
+// frame still arrives whole and in order, to the sender and to another member.
+BOOST_AUTO_TEST_CASE(large_and_small_frames_arrive_whole_and_in_order) {
+  auto a = join("alice");
+  auto b = join("bob");
+  std::vector<std::string> sent;
+  for (int i = 0; i < 30; ++i) { // within rate-burst (40)
+    sent.push_back(i % 3 ? "short " + std::to_string(i)
+                         : std::to_string(i) +
+                               std::string(1200 + 20 * i, static_cast<char>('a' + i)));
+    a.send(say(sent.back(), "alice"));
+  }
+  for (auto* c : {&a, &b})
+    for (const auto& text : sent) {
+      auto got = text_of(c->expect("new_message"));
+      BOOST_TEST_REQUIRE(got.size() == text.size());
+      BOOST_TEST_REQUIRE(got == text);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(healthz_counts_connections) {
   auto a = join("alice");
   auto b = join("bob");

@@ -100,6 +100,25 @@ BOOST_AUTO_TEST_CASE(a_wss_client_gets_welcome_and_its_message_back) {
   BOOST_TEST(str(payload_of(m).at("from")) == "ann");
 }
 
+// Frames of 1 KiB and more leave from their shared buffer in a gathered write, which
+// TLS encrypts piece by piece: mixed with small ones, each arrives whole and in order.
+BOOST_AUTO_TEST_CASE(large_and_small_frames_arrive_whole_and_in_order_over_tls) {
+  keys k;
+  server_process server{k.flags()};
+  wss_client c{server.port(), k.cert(), "/ws?name=ann"};
+  c.expect("welcome");
+  std::vector<std::string> sent;
+  for (int i = 0; i < 20; ++i) {
+    sent.push_back(i % 2 ? "short " + std::to_string(i)
+                         : std::string(1500 + 10 * i, static_cast<char>('a' + i)));
+    c.send(R"({"type":"send_message","payload":{"message":")" + sent.back() + R"("}})");
+  }
+  for (const auto& text : sent) {
+    auto m = c.expect("new_message");
+    BOOST_TEST_REQUIRE(str(payload_of(m).at("message")) == text);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(https_serves_healthz_metrics_the_page_and_the_rest_api) {
   keys k;
   server_process server{k.flags()};
