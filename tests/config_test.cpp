@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(help_names_every_key_with_its_default) {
                 help.find("--chat." + key + " (") != std::string::npos),
                key);
   BOOST_TEST(help.find("default 3000; 0..65535") != std::string::npos, help);
-  BOOST_TEST(help.find("default 9s; 10ms..3600s") != std::string::npos, help);
+  BOOST_TEST(help.find("default 30s; 10ms..3600s") != std::string::npos, help);
 }
 
 BOOST_AUTO_TEST_CASE(command_line_errors_name_the_argument) {
