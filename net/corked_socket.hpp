@@ -43,6 +43,11 @@ public:
            s.inflight_shared_bytes;
   }
 
+  // Buffer capacity held now (both buffers): what an idle client costs here.
+  std::size_t held_capacity() const noexcept {
+    return impl_->pending.capacity() + impl_->inflight.capacity();
+  }
+
   template <class MutableBuffers, class Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
     impl_->socket.async_read_some(buffers, std::forward<Handler>(handler));
