@@ -38,14 +38,12 @@ public:
 
   // Bytes accepted from Beast and not yet sent on.
   std::size_t buffered() const noexcept {
-    const auto& s = *impl_;
-    return s.pending.size() + s.pending_shared_bytes + s.inflight.size() +
-           s.inflight_shared_bytes;
+    return impl_->pending.size() + impl_->inflight.size();
   }
 
   // Buffer capacity held now (both buffers): what an idle client costs here.
   std::size_t held_capacity() const noexcept {
-    return impl_->pending.capacity() + impl_->inflight.capacity();
+    return impl_->pending.bytes.capacity() + impl_->inflight.bytes.capacity();
   }
 
   template <class MutableBuffers, class Handler>
@@ -61,7 +59,7 @@ public:
     if (s.failed)
       return;
     auto before = s.pending.size();
-    append_text_frame(s.pending, payload);
+    append_text_frame(s.pending.bytes, payload);
     s.count(static_cast<std::int64_t>(s.pending.size() - before));
     flush(impl_);
   }
@@ -77,10 +75,10 @@ public:
     if (s.failed)
       return;
     auto before = s.pending.size();
-    append_text_header(s.pending, payload->size());
-    s.pending_shared.push_back({s.pending.size(), payload});
-    s.pending_shared_bytes += payload->size();
-    s.count(static_cast<std::int64_t>(s.pending.size() - before + payload->size()));
+    append_text_header(s.pending.bytes, payload->size());
+    s.pending.shared.push_back({s.pending.bytes.size(), payload});
+    s.pending.shared_bytes += payload->size();
+    s.count(static_cast<std::int64_t>(s.pending.size() - before));
     flush(impl_);
   }
 
@@ -91,19 +89,13 @@ public:
     auto& s = *impl_;
     if (s.failed)
       return;
-    append_ping_frame(s.pending);
+    append_ping_frame(s.pending.bytes);
     s.count(2);
     flush(impl_);
   }
 
   // Forgets what is not yet being sent (a slow consumer's backlog).
-  void discard_pending() {
-    auto& s = *impl_;
-    s.count(-static_cast<std::int64_t>(s.pending.size() + s.pending_shared_bytes));
-    s.pending.clear();
-    s.pending_shared.clear();
-    s.pending_shared_bytes = 0;
-  }
+  void discard_pending() { impl_->forget(impl_->pending); }
 
   // Completes at once (through the executor) after copying the bytes; a failed earlier
   // send is reported here, so Beast sees a dead socket on its next write.
@@ -112,9 +104,9 @@ public:
     auto& s = *impl_;
     auto n = asio::buffer_size(buffers);
     if (!s.failed) {
-      auto at = s.pending.size();
-      s.pending.resize(at + n);
-      asio::buffer_copy(asio::buffer(s.pending.data() + at, n), buffers);
+      auto at = s.pending.bytes.size();
+      s.pending.bytes.resize(at + n);
+      asio::buffer_copy(asio::buffer(s.pending.bytes.data() + at, n), buffers);
       s.count(static_cast<std::int64_t>(n));
       flush(impl_);
     }
@@ -131,78 +123,87 @@ private:
     std::shared_ptr<const std::string> text;
   };
 
+  // What one write sends: copied bytes, and large payloads between them (in order of
+  // `at`; a payload always follows its header, so a batch with any is never empty).
+  struct batch {
+    std::vector<char> bytes;
+    std::vector<shared_piece> shared;
+    std::size_t shared_bytes = 0;
+
+    std::size_t size() const noexcept { return bytes.size() + shared_bytes; }
+    bool empty() const noexcept { return bytes.empty(); }
+    void clear() noexcept {
+      bytes.clear();
+      shared.clear();
+      shared_bytes = 0;
+    }
+    // Frees the byte buffer if a burst grew it past `keep`.
+    void release(std::size_t keep) {
+      if (bytes.capacity() > keep)
+        std::vector<char>{}.swap(bytes);
+    }
+    // The buffers of one gathered write: bytes, a shared payload, bytes, ...
+    std::vector<asio::const_buffer> pieces() const {
+      std::vector<asio::const_buffer> out;
+      out.reserve(2 * shared.size() + 1);
+      std::size_t from = 0;
+      for (const auto& p : shared) {
+        out.emplace_back(bytes.data() + from, p.at - from);
+        out.emplace_back(p.text->data(), p.text->size());
+        from = p.at;
+      }
+      if (from < bytes.size())
+        out.emplace_back(bytes.data() + from, bytes.size() - from);
+      return out;
+    }
+  };
+
   struct impl {
     impl(NextLayer&& s, std::atomic<std::int64_t>* g, std::size_t keep, std::size_t share)
         : socket(std::move(s)), gauge(g), keep_capacity(keep), share_from(share) {}
-    ~impl() {
-      count(-static_cast<std::int64_t>(pending.size() + pending_shared_bytes +
-                                       inflight.size() + inflight_shared_bytes));
-    }
-    // Called with nothing left to send. A burst (a presence_diff listing a room's
-    // thousands) must not stay resident in every member's two buffers.
-    void release() {
-      if (inflight.capacity() > keep_capacity)
-        std::vector<char>{}.swap(inflight);
-      if (pending.capacity() > keep_capacity)
-        std::vector<char>{}.swap(pending);
-    }
+    ~impl() { count(-static_cast<std::int64_t>(pending.size() + inflight.size())); }
     void count(std::int64_t delta) {
       if (gauge)
         gauge->fetch_add(delta, std::memory_order_relaxed);
+    }
+    // Drops what `b` holds, off the gauge.
+    void forget(batch& b) {
+      count(-static_cast<std::int64_t>(b.size()));
+      b.clear();
     }
     NextLayer socket;
     std::atomic<std::int64_t>* gauge;
     std::size_t keep_capacity;
     std::size_t share_from;
-    std::vector<char> pending;  // written since the send in flight began
-    std::vector<char> inflight; // being sent
-    // Large payloads between those bytes, in order of `at`, and their total size.
-    std::vector<shared_piece> pending_shared, inflight_shared;
-    std::size_t pending_shared_bytes = 0, inflight_shared_bytes = 0;
+    batch pending;  // written since the send in flight began
+    batch inflight; // being sent
     bool failed = false;
   };
 
   static void flush(const std::shared_ptr<impl>& self) {
     auto& s = *self;
     if (!s.inflight.empty() || s.pending.empty())
-      return; // a shared payload always follows its header in `pending`
+      return;
     std::swap(s.pending, s.inflight);
-    std::swap(s.pending_shared, s.inflight_shared);
-    std::swap(s.pending_shared_bytes, s.inflight_shared_bytes);
     auto done = [self](beast::error_code ec, std::size_t) {
       auto& st = *self;
-      st.count(-static_cast<std::int64_t>(st.inflight.size() + st.inflight_shared_bytes));
-      st.inflight.clear();
-      st.inflight_shared.clear();
-      st.inflight_shared_bytes = 0;
+      st.forget(st.inflight);
       if (ec) {
         st.failed = true;
-        st.count(-static_cast<std::int64_t>(st.pending.size() + st.pending_shared_bytes));
-        st.pending.clear();
-        st.pending_shared.clear();
-        st.pending_shared_bytes = 0;
+        st.forget(st.pending);
       }
-      if (st.pending.empty())
-        st.release(); // all sent: an idle client keeps little
+      // All sent: a burst must not stay resident in every member's two buffers.
+      if (st.pending.empty()) {
+        st.inflight.release(st.keep_capacity);
+        st.pending.release(st.keep_capacity);
+      }
       if (!ec)
         flush(self);
     };
-    if (s.inflight_shared.empty()) {
-      asio::async_write(s.socket, asio::buffer(s.inflight), std::move(done));
-      return;
-    }
-    // Bytes, a shared payload, bytes, ...: one gathered write.
-    std::vector<asio::const_buffer> pieces;
-    pieces.reserve(2 * s.inflight_shared.size() + 1);
-    std::size_t from = 0;
-    for (const auto& p : s.inflight_shared) {
-      pieces.emplace_back(s.inflight.data() + from, p.at - from);
-      pieces.emplace_back(p.text->data(), p.text->size());
-      from = p.at;
-    }
-    if (from < s.inflight.size())
-      pieces.emplace_back(s.inflight.data() + from, s.inflight.size() - from);
-    asio::async_write(s.socket, std::move(pieces), std::move(done));
+    if (s.inflight.shared.empty())
+      asio::async_write(s.socket, asio::buffer(s.inflight.bytes), std::move(done));
+    else
+      asio::async_write(s.socket, s.inflight.pieces(), std::move(done));
   }
 
   std::shared_ptr<impl> impl_;

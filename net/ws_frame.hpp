@@ -1,6 +1,7 @@
-// The WebSocket frames the server writes itself: an unfragmented text frame and an empty
-// ping, unmasked (RFC 6455 5.2: a server never masks). Pure: bytes in, bytes appended; no socket, so the
-// frame fuzz target can read what it writes back with Beast's own client-side reader.
+// The WebSocket frames the server writes itself: an unfragmented text frame and an
+// empty ping, unmasked (RFC 6455 5.2: a server never masks). Pure: bytes in, bytes
+// appended; no socket, so the frame fuzz target can read what it writes back with
+// Beast's own client-side reader.
 #pragma once
 
 #include <cstddef>
