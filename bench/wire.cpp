@@ -97,9 +97,10 @@ Event EventParser::parse(std::string_view frame) {
   }
   m.doc = nullptr; // drop the previous document before its arena
   m.arena.release();
-  // A frame whose document may not fit the arena (a presence_diff naming hundreds of
-  // users: ~16 bytes per value, a value per 3 bytes of JSON at worst) goes to the heap:
-  // Boost 1.81's monotonic_resource threw bad_alloc growing past its first buffer.
+  // A frame whose document may not fit the arena (a room_changed or presence listing
+  // hundreds of users: ~16 bytes per value, a value per 3 bytes of JSON at worst) goes
+  // to the heap: Boost 1.81's monotonic_resource threw bad_alloc growing past its first
+  // buffer.
   const bool fits = frame.size() * 6 <= sizeof(m.arena_buffer);
   m.parser.reset(fits ? json::storage_ptr(&m.arena) : json::storage_ptr{});
   json::error_code ec;
