@@ -1,5 +1,6 @@
 #include "actors/connection.hpp"
 
+#include "actors/link_feed.hpp"
 #include "base/log.hpp"
 #include "base/timestamp.hpp"
 #include "messages/actor_errors.hpp"
@@ -106,20 +107,23 @@ void send_missed(connection_pointer self, const joined& j, const std::string& re
 }
 
 // Moves the connection to `room`; `done` runs once it is a member, then what it missed
-// is sent. Nothing else is handled meanwhile, so no frame of the new room can precede
-// its room_changed.
+// is sent, and only then the room's own frames: the room puts them into a feed of this
+// join (actors/link_feed.hpp), held until here. The router removes the connection from
+// its old room before the join, so no frame of the old room follows room_changed.
 template <class F>
 void join(connection_pointer self, const std::string& room, catch_up missed,
           std::string ref, F done) {
   auto& st = self->state;
+  auto feed = std::make_shared<link_feed>(st.link);
   self->request(st.router, st.lim().actor_reply_timeout,
-                join_request{room, st.user, handle(self), st.room, missed})
+                join_request{room, st.user, handle(self), st.room, missed, {feed}})
       .await(
-          [self, done, ref](joined& j) {
+          [self, done, ref, feed](joined& j) {
             self->state.room = std::move(j.room);
             self->state.room_name = j.name;
             done(j);
             send_missed(self, j, ref);
+            feed->open();
           },
           [self, ref](caf::error& err) {
             if (err == chat_errc::too_many_rooms)
@@ -162,18 +166,6 @@ void ask_room(connection_pointer self, const std::string& room, Request req, Don
                 .then(done, nothing);
           },
           missing);
-}
-
-// Frames reach a connection from its room (the group's broadcasts carry the room as
-// their sender) and from the manager (direct messages). One from any other sender is a
-// broadcast of a room it has left: it reached the mailbox before the room processed the
-// leave, and is handled only now because the join awaits its answer and defers the rest.
-// The client must not see it after room_changed (PROTOCOL.md); it left that room.
-bool from_a_room_left(connection_pointer self) {
-  const auto& sender = self->current_sender();
-  const auto& st = self->state;
-  return sender && sender.get() != caf::actor_cast<caf::actor_control_block*>(st.room) &&
-         sender.get() != caf::actor_cast<caf::actor_control_block*>(st.manager);
 }
 
 // The room a logged-in client starts in: general when its token allows it, else the
@@ -400,10 +392,7 @@ connection_actor::behavior_type connection(connection_pointer self,
             });
   }
   return {
-      [self](frame& f) {
-        if (!from_a_room_left(self))
-          self->state.send(std::move(f));
-      },
+      [self](frame& f) { self->state.send(std::move(f)); }, // a direct message
       [self](client_upgraded) {
         self->state.upgraded = true;
         join(self, self->state.start_room, self->state.first_missed, {},

@@ -152,9 +152,8 @@ std::string metrics::render() const {
       out << "chat_amqp_state{state=\"" << to_string(s) << "\"} " << (s == now ? 1 : 0)
           << '\n';
   }
-  header(
-      out, "chat_broadcast_seconds", "histogram",
-      "Time from receiving a send_message to handing its broadcast to the room group.");
+  header(out, "chat_broadcast_seconds", "histogram",
+         "Time from receiving a send_message to handing its broadcast to the members.");
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < bounds_s.size(); ++i) {
     cumulative += load(buckets_[i]);

@@ -73,7 +73,7 @@ public:
   void count_auth_refusal(auth_refusal r) {
     auth_refusals[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
   }
-  // Time from a send_message's arrival to its broadcast being handed to the room group.
+  // From a send_message's arrival to its broadcast being handed to the members' feeds.
   void observe_broadcast(std::int64_t nanos);
 
   // The cluster's live peers (the cluster actor's view, this node not counted).

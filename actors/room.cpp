@@ -23,9 +23,10 @@ constexpr const char* view_group_name = "chat:cluster-view";
 struct member {
   connection_actor conn;
   std::string user;
-  // A replica adds a member to its group only once the home has answered for it, so
-  // that the member hears nothing from before its join (its own join included).
-  bool in_group = false;
+  feed_ptr feed; // where its frames go (messages/feed.hpp)
+  // A replica feeds a member only once the home has answered for it, so that the
+  // member hears nothing from before its join (its own join included).
+  bool fed = false;
   caf::typed_response_promise<joined> pending;
   std::uint64_t attempt = 0; // which of the home's answers completes the join
   catch_up missed;           // what the joiner asked to get of what it missed
@@ -37,7 +38,6 @@ struct room_state {
   std::string name;
   context_ptr ctx;
   router_actor router;
-  caf::group group;
 
   // This node's members: connections, and how many each user has here.
   std::unordered_map<caf::actor_addr, member> members;
@@ -131,9 +131,21 @@ room_actor handle(room_pointer self) {
 
 // -- broadcasting -----------------------------------------------------------------------
 
+// One frame to this copy's members, straight into each one's feed: no message to the
+// member's connection actor, which a frame would only pass through.
+void tell_members(room_pointer self, const frame& f) {
+  auto& st = self->state;
+  std::uint64_t n = 0;
+  for (auto& [addr, m] : st.members)
+    if (m.fed && m.feed) {
+      m.feed->push(f);
+      ++n;
+    }
+  st.ctx->counters->deliveries.fetch_add(n, std::memory_order_relaxed);
+}
+
 // One frame to every member: built once, its buffer shared by this node's members, and
-// sent once to each replica (one frame per node crosses the network). Typed actors may
-// not send() to a group, so the room enqueues into it with itself as the sender.
+// sent once to each replica (one frame per node crosses the network).
 // A new message goes to replicas as itself (`message`): they encode and store it.
 void broadcast(room_pointer self, frame f, std::uint64_t id,
                const chat_message* message = nullptr,
@@ -147,8 +159,7 @@ void broadcast(room_pointer self, frame f, std::uint64_t id,
     else
       self->send(r.copy, replicated_frame{f, {}, id, joins, leaves});
   }
-  st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
-                          caf::make_message(std::move(f)), self->context());
+  tell_members(self, f);
 }
 
 // -- presence (home) --------------------------------------------------------------------
@@ -370,15 +381,6 @@ void remove_local_user(room_pointer self, const std::string& user) {
     tell_home(self, presence_change{st.self_node(), user, -1}, user.size());
 }
 
-// To this copy's members only (a replica's own knowledge of presence changed).
-void tell_members(room_pointer self, std::string text) {
-  if (text.empty())
-    return;
-  self->state.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
-                                   caf::make_message(frame{std::move(text)}),
-                                   self->context());
-}
-
 // A replica that (re)subscribes gets the room's users from the home: its members learn
 // what changed since they were last told (a node that joined the cluster brings its
 // users; the users of a home that went are gone). A capped list tells nothing sure.
@@ -400,7 +402,7 @@ void reconcile(room_pointer self, const std::vector<std::string>& users) {
     if (st.told_users.insert(u).second)
       joins.push_back(u);
   if (!joins.empty() || !leaves.empty())
-    tell_members(self, encode_presence_diff(st.name, joins, leaves));
+    tell_members(self, frame{encode_presence_diff(st.name, joins, leaves)});
 }
 
 // A replica that could not reach its home asks again after a short while, as long as it
@@ -434,11 +436,10 @@ void complete_join(room_pointer self, const caf::actor_addr& addr, std::uint64_t
                    joined answer) {
   auto& st = self->state;
   auto it = st.members.find(addr);
-  if (it == st.members.end() || it->second.in_group || it->second.attempt != attempt)
+  if (it == st.members.end() || it->second.fed || it->second.attempt != attempt)
     return;
   auto& m = it->second;
-  m.in_group = true;
-  st.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(m.conn));
+  m.fed = true;
   if (!st.is_home())
     st.told_users.insert(answer.users.begin(), answer.users.end());
   answer.name = st.name;
@@ -450,7 +451,7 @@ void complete_join(room_pointer self, const caf::actor_addr& addr, std::uint64_t
 void finish_pending_joins(room_pointer self) {
   auto& st = self->state;
   for (auto& [addr, m] : st.members)
-    if (!m.in_group) {
+    if (!m.fed) {
       auto [xs, skipped] = missed_in_memory(self, m.missed);
       complete_join(self, addr, m.attempt,
                     joined{st.name,
@@ -486,10 +487,7 @@ bool remove_member(room_pointer self, const caf::actor_addr& who) {
   if (it == st.members.end())
     return false;
   auto m = std::move(it->second);
-  st.members.erase(it);
-  // Unsubscribe first so the leaver does not hear of its own leaving.
-  if (m.in_group)
-    st.group.get()->unsubscribe(caf::actor_cast<caf::actor_control_block*>(m.conn));
+  st.members.erase(it); // first, so that the leaver does not hear of its own leaving
   self->demonitor(m.conn.address());
   remove_local_user(self, m.user);
   if (!st.is_home() && st.members.empty() && st.subscribed) {
@@ -694,7 +692,7 @@ void follow(room_pointer self, const std::string& node) {
             st.home_room = std::move(home);
             subscribe(self);
             for (auto& [addr, m] : st.members)
-              if (!m.in_group)
+              if (!m.fed)
                 ask_home_for(self, addr);
           },
           [self, node](caf::error& err) {
@@ -756,12 +754,11 @@ void apply_view(room_pointer self, std::vector<std::string> nodes) {
 // -- the behaviour ----------------------------------------------------------------------
 
 room_actor::behavior_type room(room_pointer self, std::string name, context_ptr ctx,
-                               router_actor router, caf::group group) {
+                               router_actor router) {
   auto& init = self->state;
   init.name = std::move(name);
   init.ctx = std::move(ctx);
   init.router = std::move(router);
-  init.group = std::move(group);
   init.view = {init.ctx->node_name};
   init.home = init.ctx->node_name;
   init.history_complete = true; // nothing was evicted yet
@@ -849,9 +846,9 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
                 // Announce before subscribing: the joiner learns the list from
                 // the reply.
                 add_local_user(self, j.user);
-                s.members.emplace(j.conn.address(),
-                                  member{j.conn, j.user, true, {}, 0, j.missed});
-                s.group.get()->subscribe(caf::actor_cast<caf::strong_actor_ptr>(j.conn));
+                s.members.emplace(
+                    j.conn.address(),
+                    member{j.conn, j.user, j.feed.to, true, {}, 0, j.missed});
                 self->monitor(j.conn);
                 rp.deliver(joined{s.name, handle(self),
                                   j.missed.users ? s.users() : std::vector<std::string>{},
@@ -860,7 +857,8 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
           return rp;
         }
         auto rp = self->make_response_promise<joined>();
-        st.members.emplace(addr, member{j.conn, j.user, false, rp, 0, j.missed});
+        st.members.emplace(addr,
+                           member{j.conn, j.user, j.feed.to, false, rp, 0, j.missed});
         self->monitor(j.conn);
         if (st.subscribed)
           add_local_user(self, j.user);
@@ -970,8 +968,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
           if (st.store())
             caf::anon_send(st.store(), store_message{f.message});
           keep(self, std::move(f.message));
-          st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
-                                  caf::make_message(std::move(text)), self->context());
+          tell_members(self, text);
           return;
         }
         // A presence_diff: this copy remembers what its members were told (for when it
@@ -981,8 +978,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
           st.told_users.insert(std::move(u));
         for (const auto& u : f.leaves)
           st.told_users.erase(u);
-        st.group.get()->enqueue(self->ctrl(), caf::make_message_id(),
-                                caf::make_message(std::move(f.text)), self->context());
+        tell_members(self, f.text);
       },
       [self](flush_presence) {
         if (self->state.is_home())
@@ -1037,9 +1033,7 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
 
 room_actor spawn_room(caf::actor_system& sys, std::string name, context_ptr ctx,
                       router_actor router) {
-  auto group = sys.groups().get_local("room:" + name);
-  return sys.spawn(room, std::move(name), std::move(ctx), std::move(router),
-                   std::move(group));
+  return sys.spawn(room, std::move(name), std::move(ctx), std::move(router));
 }
 
 } // namespace chat

@@ -1,6 +1,6 @@
-// One room: members (the CAF group it broadcasts to), presence, the message sequence
-// and recent history. Spawned and released by the router, which it tells whenever a
-// member goes. Its contract is messages/room_contract.hpp.
+// One room: members (and the feed it puts each one's frames into), presence, the
+// message sequence and recent history. Spawned and released by the router, which it
+// tells whenever a member goes. Its contract is messages/room_contract.hpp.
 #pragma once
 
 #include "actors/node_context.hpp"

@@ -28,7 +28,7 @@ struct router_state {
 using router_pointer = router_actor::stateful_pointer<router_state>;
 
 // Finds or creates the room. At max-rooms an empty room is released to make space;
-// its history goes with it (CAF keeps the local group itself, see docs/configuration.md).
+// its history goes with it.
 room_entry* open_room(router_pointer self, const std::string& name) {
   auto& st = self->state;
   if (auto it = st.rooms.find(name); it != st.rooms.end())
@@ -64,17 +64,18 @@ router_actor::behavior_type router(router_pointer self, context_ptr ctx) {
           return make_error(chat_errc::too_many_rooms);
         auto to = target->actor;
         if (r.from == to) // already there: the room answers with its users
-          return self->delegate(
-              to, join_room{std::move(r.conn), std::move(r.user), r.missed});
+          return self->delegate(to, join_room{std::move(r.conn), std::move(r.user),
+                                              r.missed, std::move(r.feed)});
         ++target->members;
         if (!r.from)
-          return self->delegate(
-              to, join_room{std::move(r.conn), std::move(r.user), r.missed});
+          return self->delegate(to, join_room{std::move(r.conn), std::move(r.user),
+                                              r.missed, std::move(r.feed)});
         // Leave first and join after: no frame of the old room follows room_changed.
         auto rp = self->make_response_promise<joined>();
-        auto then_join = [rp, to, conn = r.conn, user = r.user,
-                          missed = r.missed]() mutable {
-          rp.delegate(to, join_room{std::move(conn), std::move(user), missed});
+        auto then_join = [rp, to, conn = r.conn, user = r.user, missed = r.missed,
+                          feed = r.feed]() mutable {
+          rp.delegate(
+              to, join_room{std::move(conn), std::move(user), missed, std::move(feed)});
         };
         self->request(r.from, caf::infinite, leave_room{r.conn})
             .then([then_join](bool) mutable { then_join(); },

@@ -47,7 +47,7 @@ struct limits {
   // -- the whole server ------------------------------------------------------------
   // Open WebSockets; more get HTTP 503: descriptors and memory are finite.
   std::size_t max_connections = 10000;
-  // Rooms held; at the bound an empty one is released: CAF never frees a local group.
+  // Rooms held; at the bound an empty one is released: each keeps its history in memory.
   std::size_t max_rooms = 10000;
   // An actor's wait for another's answer (a join, a history): past it the server is
   // overloaded and the client is closed with 1011 rather than left hanging.

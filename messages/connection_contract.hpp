@@ -5,7 +5,8 @@
 //   from its transport (net/, through actors/client_events.hpp; never across nodes):
 //     client_upgraded, client_text, client_binary, client_closed
 //   from the manager: shutdown_client
-//   from rooms (through the room's group) and the manager: frame
+//   from the manager: frame (a direct message; a room puts its frames into the
+//   member's feed instead, messages/feed.hpp)
 #pragma once
 
 #include "messages/frame.hpp"
@@ -62,7 +63,7 @@ typename Inspector::result_type inspect(Inspector& f, token_expiry& x) {
 }
 
 using connection_actor =
-    caf::typed_actor<caf::reacts_to<frame>, // first: the hot path, matched first
+    caf::typed_actor<caf::reacts_to<frame>, // direct messages
                      caf::reacts_to<client_upgraded>, caf::reacts_to<client_text>,
                      caf::reacts_to<client_binary>, caf::reacts_to<client_closed>,
                      caf::reacts_to<shutdown_client>, caf::reacts_to<token_expiry>>;

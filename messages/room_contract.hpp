@@ -1,6 +1,7 @@
-// What a room actor accepts. A room owns its members (and the CAF group it broadcasts
-// to), its presence, its message sequence and its recent history. A connection gets its
-// room's handle on join and then publishes, renames and asks straight at the room.
+// What a room actor accepts. A room owns its members (and the feed it puts each one's
+// frames into, messages/feed.hpp), its presence, its message sequence and its recent
+// history. A connection gets its room's handle on join and then publishes, renames and
+// asks straight at the room.
 //
 //   join_room     -> joined        add a member (the router sends it, after any leave);
 //                                  the answer carries what it missed: the newest
@@ -35,6 +36,7 @@
 
 #include "messages/chat_message.hpp"
 #include "messages/connection_contract.hpp"
+#include "messages/feed.hpp"
 
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
@@ -57,6 +59,7 @@ struct join_room {
   connection_actor conn;
   std::string user;
   catch_up missed;
+  member_feed feed;
 };
 struct joined;
 struct leave_room {
@@ -153,7 +156,7 @@ struct joined {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_room& x) {
-  return f(caf::meta::type_name("join_room"), x.conn, x.user, x.missed);
+  return f(caf::meta::type_name("join_room"), x.conn, x.user, x.missed, x.feed);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, catch_up& x) {

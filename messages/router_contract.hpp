@@ -24,8 +24,9 @@ struct join_request {
   std::string room;
   std::string user;
   connection_actor conn;
-  room_actor from; // the room the connection leaves; invalid for its first join
-  catch_up missed; // what the joiner asks to get of what it missed
+  room_actor from;  // the room the connection leaves; invalid for its first join
+  catch_up missed;  // what the joiner asks to get of what it missed
+  member_feed feed; // where the room puts the joiner's frames (messages/feed.hpp)
 };
 struct find_room {
   std::string room;
@@ -44,8 +45,8 @@ using router_actor = caf::typed_actor<caf::replies_to<join_request>::with<joined
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_request& x) {
-  return f(caf::meta::type_name("join_request"), x.room, x.user, x.conn, x.from,
-           x.missed);
+  return f(caf::meta::type_name("join_request"), x.room, x.user, x.conn, x.from, x.missed,
+           x.feed);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_room& x) {
