@@ -843,8 +843,8 @@ room_actor::behavior_type room(room_pointer self, std::string name, context_ptr 
               self, j.missed,
               [self, rp, j](std::vector<chat_message> xs, std::uint64_t skipped) mutable {
                 auto& s = self->state;
-                // Announce before subscribing: the joiner learns the list from
-                // the reply.
+                // Announce before it is fed: the joiner learns the list from the
+                // reply.
                 add_local_user(self, j.user);
                 s.members.emplace(
                     j.conn.address(),

@@ -63,19 +63,16 @@ router_actor::behavior_type router(router_pointer self, context_ptr ctx) {
         if (target == nullptr)
           return make_error(chat_errc::too_many_rooms);
         auto to = target->actor;
+        join_room join{r.conn, std::move(r.user), r.missed, std::move(r.feed)};
         if (r.from == to) // already there: the room answers with its users
-          return self->delegate(to, join_room{std::move(r.conn), std::move(r.user),
-                                              r.missed, std::move(r.feed)});
+          return self->delegate(to, std::move(join));
         ++target->members;
         if (!r.from)
-          return self->delegate(to, join_room{std::move(r.conn), std::move(r.user),
-                                              r.missed, std::move(r.feed)});
+          return self->delegate(to, std::move(join));
         // Leave first and join after: no frame of the old room follows room_changed.
         auto rp = self->make_response_promise<joined>();
-        auto then_join = [rp, to, conn = r.conn, user = r.user, missed = r.missed,
-                          feed = r.feed]() mutable {
-          rp.delegate(
-              to, join_room{std::move(conn), std::move(user), missed, std::move(feed)});
+        auto then_join = [rp, to, join = std::move(join)]() mutable {
+          rp.delegate(to, std::move(join));
         };
         self->request(r.from, caf::infinite, leave_room{r.conn})
             .then([then_join](bool) mutable { then_join(); },
